@@ -1,0 +1,121 @@
+"""The application factory: ``create_app(settings)`` builds the ASGI app; nothing is global."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from foxtrack import __version__
+from foxtrack.config import Settings
+from foxtrack.core.context import AppState
+from foxtrack.core.errors import METHOD_NOT_ALLOWED_TEXT, NOT_FOUND_TEXT, ApiError
+from foxtrack.core.events import EventBus
+from foxtrack.core.jsonutil import JSON
+from foxtrack.db.engine import create_engine, migrate
+
+log = logging.getLogger("foxtrack")
+
+Scope = MutableMapping[str, Any]
+ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
+
+
+class ApiPrefix:
+    """Serve every route both bare and under ``/api`` (Kitsu's proxy layout), and ignore a trailing
+    slash as Zou does (``strict_slashes = False``)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] in ("http", "websocket"):
+            path: str = scope["path"]
+            if path == "/api" or path.startswith("/api/"):
+                path = path[4:] or "/"
+            if len(path) > 1 and path.endswith("/") and not path.startswith("/socket.io"):
+                path = path.rstrip("/") or "/"
+            if path != scope["path"]:
+                scope = dict(scope)
+                scope["path"] = path
+                scope["raw_path"] = path.encode()
+        await self.app(scope, receive, send)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError) -> Response:
+        return JSON(exc.to_body(), status_code=exc.status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            message = NOT_FOUND_TEXT
+        elif exc.status_code == 405:
+            message = METHOD_NOT_ALLOWED_TEXT
+        else:
+            message = str(exc.detail)
+        return JSON({"error": True, "message": message}, status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"field": ".".join(str(p) for p in e.get("loc", [])[1:]) or "body", "message": e.get("msg", "")}
+            for e in exc.errors()
+        ]
+        return JSON({"error": True, "message": "Invalid request.", "data": {"errors": errors}}, status_code=400)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error", exc_info=exc)
+        return JSON({"error": True, "message": "Internal server error."}, status_code=500)
+
+
+def build_state(settings: Settings) -> AppState:
+    engine = create_engine(settings.resolved_database_url())
+    return AppState(settings=settings, engine=engine, bus=EventBus(), secret=settings.resolved_secret_key())
+
+
+def create_app(settings: Settings | None = None, *, prepare_database: bool = True) -> Any:
+    """Build the foxtrack ASGI application for ``settings``."""
+    settings = settings or Settings()
+    state = build_state(settings)
+    if prepare_database:
+        from foxtrack.db.seed import ensure_admin_from_settings, ensure_reference_data
+
+        migrate(state.engine)
+        ensure_reference_data(state.engine)
+        ensure_admin_from_settings(state.engine, settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        for hook in state.extras.get("startup", []):
+            await hook()
+        yield
+        for hook in state.extras.get("shutdown", []):
+            await hook()
+        state.bus.close()
+        state.engine.dispose()
+
+    app = FastAPI(
+        title="foxtrack",
+        version=__version__,
+        description="A production tracker that speaks the Kitsu API.",
+        docs_url="/apidocs",
+        openapi_url="/openapi.json",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.foxtrack = state
+    _install_error_handlers(app)
+
+    from foxtrack import routes
+
+    for router in routes.routers():
+        app.include_router(router)
+    return ApiPrefix(app)

@@ -1,0 +1,1 @@
+"""Authentication: login, tokens (JWT), refresh, logout, bots."""

@@ -1,0 +1,95 @@
+"""Login rules: password check, lockout, login logs, the user and organisation payloads."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from foxtrack.core.context import AppState
+from foxtrack.core.jsonutil import now
+from foxtrack.core.models import MODELS, PERSON
+from foxtrack.db import schema as s
+from foxtrack.db.seed import check_password, insert_row
+
+
+def person_with_departments(conn: Connection, person_id: str) -> dict[str, Any] | None:
+    person = PERSON.get(conn, person_id)
+    if person is not None:
+        PERSON.add_relations(conn, [person])
+    return person
+
+
+def organisation(conn: Connection, include_secrets: bool = True) -> dict[str, Any]:
+    model = MODELS["organisations"]
+    row = conn.execute(model.select().order_by(s.organisation.c.created_at).limit(1)).first()
+    if row is None:
+        return {}
+    org = model.to_dict(row)
+    if not include_secrets:
+        for key in ("chat_token_slack", "chat_webhook_mattermost", "chat_token_discord"):
+            org[key] = ""
+    return org
+
+
+class LoginRefused(Exception):
+    def __init__(self, body: dict[str, Any], status: int = 400):
+        super().__init__(body.get("message", "login refused"))
+        self.body = body
+        self.status = status
+
+
+async def authenticate(state: AppState, email: str, password: str) -> str:
+    """Return the person id for valid credentials, or raise LoginRefused with Zou's flags."""
+    p = s.person
+    with state.read() as conn:
+        row = conn.execute(
+            sa.select(p.c.id, p.c.password, p.c.active, p.c.login_failed_attemps, p.c.last_login_failed)
+            .where(
+                sa.or_(sa.func.lower(p.c.email) == email.lower(), p.c.desktop_login == email),
+                p.c.is_bot.is_not(True),
+            )
+            .order_by(p.c.active.desc())
+            .limit(1)
+        ).first()
+    if row is None:
+        raise LoginRefused({"login": False, "message": "Login failed."})
+    person_id, hashed, active, failures, last_failed = row
+    settings = state.settings
+    if failures and failures >= settings.login_max_failures and last_failed:
+        since = datetime.now() - datetime.fromisoformat(last_failed)
+        if since < timedelta(seconds=settings.login_lock_seconds):
+            raise LoginRefused({"login": False, "too_many_failed_login_attemps": True,
+                                "message": "Too many failed login attempts."})
+    if password == "default" and not hashed:
+        raise LoginRefused({"login": False, "default_password": True, "message": "Password must be set."})
+    # bcrypt is deliberately slow: keep it off the event loop
+    valid = await asyncio.to_thread(check_password, password, hashed)
+    if not valid:
+        with state.write() as tx:
+            tx.execute(p.update().where(p.c.id == person_id).values(
+                login_failed_attemps=sa.func.coalesce(p.c.login_failed_attemps, 0) + 1, last_login_failed=now()))
+        raise LoginRefused({"login": False, "message": "Login failed."})
+    if not active:
+        raise LoginRefused({"login": False, "message": "User is inactive."}, status=401)
+    return str(person_id)
+
+
+def record_login(state: AppState, person_id: str, ip: str | None, origin: str) -> None:
+    with state.write(person_id) as tx:
+        tx.execute(s.person.update().where(s.person.c.id == person_id).values(
+            login_failed_attemps=0, last_presence=now()[:10]))
+        insert_row(tx.conn, s.login_log, person_id=person_id, ip_address=ip, origin=origin, success=True)
+
+
+def revoke(state: AppState, jtis: list[str]) -> None:
+    with state.write() as tx:
+        for jti in jtis:
+            if not jti:
+                continue
+            exists = tx.execute(sa.select(s.revoked_token.c.jti).where(s.revoked_token.c.jti == jti)).first()
+            if exists is None:
+                tx.execute(s.revoked_token.insert().values(jti=jti, expires_at=now()))

@@ -1,0 +1,96 @@
+"""The ``foxtrack`` command: serve, create-admin, demo."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from foxtrack.config import Settings
+
+app = typer.Typer(help="foxtrack: a production tracker that speaks the Kitsu API.", no_args_is_help=True)
+console = Console()
+
+DEMO_EMAIL = "admin@example.com"
+DEMO_PASSWORD = "mysecretpassword"
+
+
+def _settings(data_dir: Optional[Path], database_url: Optional[str], **kw: object) -> Settings:
+    values: dict[str, object] = {k: v for k, v in kw.items() if v is not None}
+    if data_dir is not None:
+        values["data_dir"] = data_dir
+    if database_url is not None:
+        values["database_url"] = database_url
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    data_dir: Annotated[Optional[Path], typer.Option(help="Where the SQLite file and uploads live.")] = None,
+    database_url: Annotated[Optional[str], typer.Option(help="SQLAlchemy URL (default: SQLite in the data dir).")] = None,
+    demo: Annotated[bool, typer.Option(help="Seed a demo production once and print how to log in.")] = False,
+    workers: Annotated[int, typer.Option(help="Worker processes (PostgreSQL + Redis for more than one).")] = 1,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
+) -> None:
+    """Create or migrate the schema, then serve the API (and Socket.IO) on HOST:PORT."""
+    import uvicorn
+
+    from foxtrack.app import build_state
+    from foxtrack.db.engine import migrate
+    from foxtrack.db.seed import ensure_admin_from_settings, ensure_reference_data
+
+    settings = _settings(data_dir, database_url, host=host, port=port)
+    state = build_state(settings)
+    migrate(state.engine)
+    ensure_reference_data(state.engine)
+    ensure_admin_from_settings(state.engine, settings)
+    if demo:
+        from foxtrack.demo import seed_demo
+
+        email = settings.admin_email or DEMO_EMAIL
+        password = settings.admin_password or DEMO_PASSWORD
+        created = seed_demo(state.engine, email, password, settings.bcrypt_rounds)
+        console.print(f"[bold green]Demo production {'created' if created else 'already there'}.[/]")
+        console.print(f"Log in as [bold]{email}[/] / [bold]{password}[/] (demo credentials: change them).")
+    state.engine.dispose()
+    os.environ["FOXTRACK_DATA_DIR"] = str(settings.data_dir)
+    if database_url:
+        os.environ["FOXTRACK_DATABASE_URL"] = database_url
+    os.environ["FOXTRACK_SECRET_KEY"] = settings.resolved_secret_key()
+    console.print(f"foxtrack API on [bold]http://{host}:{port}/api[/] (gazu.set_host), data in {settings.data_dir}")
+    uvicorn.run("foxtrack.asgi:application", host=host, port=port, workers=workers, log_level=log_level,
+                access_log=False, lifespan="on")
+
+
+@app.command("create-admin")
+def create_admin(
+    email: str,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, help="The admin's password.")],
+    data_dir: Annotated[Optional[Path], typer.Option()] = None,
+    database_url: Annotated[Optional[str], typer.Option()] = None,
+) -> None:
+    """Create an admin account (or reset its password and role if it exists)."""
+    from foxtrack.app import build_state
+    from foxtrack.db.engine import migrate
+    from foxtrack.db.seed import create_admin as do_create
+    from foxtrack.db.seed import ensure_reference_data
+
+    settings = _settings(data_dir, database_url)
+    state = build_state(settings)
+    migrate(state.engine)
+    ensure_reference_data(state.engine)
+    _, created = do_create(state.engine, email, password, settings.bcrypt_rounds)
+    console.print(f"Admin {email} {'created' if created else 'updated'}.")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""Settings: one typed object, read from FOXTRACK_* environment variables."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything a foxtrack process needs to know; nothing else is global."""
+
+    model_config = SettingsConfigDict(env_prefix="FOXTRACK_", extra="ignore")
+
+    data_dir: Path = Path("foxtrack-data")
+    database_url: str | None = None
+    secret_key: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8080
+    bcrypt_rounds: int = 12
+    access_token_days: int = 7
+    refresh_token_days: int = 15
+    admin_email: str | None = None
+    admin_password: str | None = None
+    redis_url: str | None = None
+    records_per_page: int = 100
+    max_upload_bytes: int = 10 * 1024**3
+    login_max_failures: int = 5
+    login_lock_seconds: int = 60
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'foxtrack.db').resolve()}"
+
+    def resolved_secret_key(self) -> str:
+        """The signing key: configured, else one generated once and kept in the data dir."""
+        if self.secret_key:
+            return self.secret_key
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            path.write_text(secrets.token_hex(32))
+            path.chmod(0o600)
+        self.secret_key = path.read_text().strip()
+        return self.secret_key
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"

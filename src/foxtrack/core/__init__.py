@@ -1,0 +1,1 @@
+"""Shared building blocks: JSON responses, errors, request context, filters, model registry."""

@@ -1,0 +1,214 @@
+"""The request context: who is calling (from the JWT), and the one way to read and write.
+
+Every route gets a ``RequestContext`` through the ``Ctx`` dependency. Writes happen in
+``ctx.write()``: one transaction per request; events are inserted in that transaction and
+published on the bus only after commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import jwt
+import sqlalchemy as sa
+from fastapi import Depends, Request
+from sqlalchemy.engine import Connection, Engine
+
+from foxtrack.config import Settings
+from foxtrack.core.errors import ApiError, Unauthorized
+from foxtrack.core.events import Event, EventBus
+from foxtrack.core.jsonutil import new_id, now
+from foxtrack.db import schema as s
+
+
+@dataclass
+class AppState:
+    """What hangs off the app: settings, engine, bus, storage and small caches."""
+
+    settings: Settings
+    engine: Engine
+    bus: EventBus
+    secret: str
+    extras: dict[str, Any] = field(default_factory=dict)
+    entity_type_names: dict[str, str] = field(default_factory=dict)
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def write(self, user_id: str | None = None) -> Iterator[Tx]:
+        tx: Tx
+        with self.engine.begin() as conn:
+            tx = Tx(conn, user_id)
+            yield tx
+        if tx.events:
+            self.bus.publish(tx.events)
+
+    def entity_type_name(self, conn: Connection, entity_type_id: str) -> str:
+        name = self.entity_type_names.get(entity_type_id)
+        if name is None:
+            self.entity_type_names.update(
+                {i: n for i, n in conn.execute(sa.select(s.entity_type.c.id, s.entity_type.c.name))}
+            )
+            name = self.entity_type_names.get(entity_type_id, "Asset")
+        return name
+
+
+class Tx:
+    """A write transaction: the connection plus the events it records."""
+
+    def __init__(self, conn: Connection, user_id: str | None):
+        self.conn = conn
+        self.user_id = user_id
+        self.events: list[Event] = []
+
+    def execute(self, stmt: Any, params: Any = None) -> Any:
+        return self.conn.execute(stmt, params) if params is not None else self.conn.execute(stmt)
+
+    def emit(self, name: str, data: dict[str, Any], project_id: str | None = None, persist: bool = True) -> None:
+        payload = dict(data)
+        if project_id is not None:
+            payload["project_id"] = project_id
+        stamp = now()
+        event_id = new_id()
+        if persist:
+            self.conn.execute(
+                s.api_event.insert().values(
+                    id=event_id,
+                    created_at=stamp,
+                    updated_at=stamp,
+                    name=name,
+                    user_id=self.user_id,
+                    project_id=project_id,
+                    data=payload,
+                )
+            )
+        self.events.append(
+            {"id": event_id, "name": name, "data": payload, "project_id": project_id,
+             "user_id": self.user_id, "created_at": stamp[:19]}
+        )
+
+
+ADMIN, MANAGER, SUPERVISOR, USER, CLIENT, VENDOR = "admin", "manager", "supervisor", "user", "client", "vendor"
+
+
+@dataclass
+class RequestContext:
+    state: AppState
+    person_id: str
+    role: str
+    is_bot: bool
+    claims: dict[str, Any]
+    _project_roles: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ADMIN
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role in (ADMIN, MANAGER)
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.state.read() as conn:
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Tx]:
+        with self.state.write(self.person_id) as tx:
+            yield tx
+
+    def project_role(self, conn: Connection, project_id: str) -> str | None:
+        """The caller's effective role in a project, or None when not on its team (admins: admin)."""
+        if project_id in self._project_roles:
+            return self._project_roles[project_id]
+        if self.is_admin:
+            role: str | None = ADMIN
+        else:
+            link = s.project_person_link
+            row = conn.execute(
+                sa.select(link.c.role).where(link.c.project_id == project_id, link.c.person_id == self.person_id)
+            ).first()
+            role = None if row is None else (row[0] or self.role)
+        self._project_roles[project_id] = role
+        return role
+
+
+def app_state(request: Request) -> AppState:
+    state: AppState = request.app.state.foxtrack
+    return state
+
+
+MISSING_JWT = 'Missing JWT in headers or cookies (Missing Authorization Header; Missing cookie "access_token_cookie")'
+
+
+def raw_token(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header:
+        parts = header.split(None, 1)
+        if len(parts) == 2 and parts[0].lower() == "bearer":
+            return parts[1].strip()
+        raise Unauthorized("Missing 'Bearer' type in 'Authorization' header. Expected 'Authorization: Bearer <JWT>'")
+    return request.cookies.get("access_token_cookie")
+
+
+def decode_token(state: AppState, token: str, expected_type: str = "access") -> dict[str, Any]:
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token, state.secret, algorithms=["HS256"], options={"require": ["sub"], "verify_exp": True}
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise ApiError("Signature has expired", status=401) from exc
+    except jwt.DecodeError as exc:
+        text = str(exc)
+        msg = "Not enough segments" if "segments" in text or "Invalid header" in text else text
+        if "Signature verification failed" in text:
+            msg = "Signature verification failed"
+        raise Unauthorized(msg, status=422) from exc
+    except jwt.InvalidTokenError as exc:
+        raise Unauthorized(str(exc) or "Invalid token", status=422) from exc
+    if claims.get("type") != expected_type:
+        want = "refresh" if expected_type == "refresh" else "non-refresh"
+        raise Unauthorized(f"Only {want} tokens are allowed", status=422)
+    return claims
+
+
+def load_identity(state: AppState, conn: Connection, claims: dict[str, Any]) -> tuple[str, bool]:
+    """Check revocation and the person behind the token; return (role, is_bot)."""
+    p = s.person
+    jti = claims.get("jti", "")
+    revoked = sa.exists().where(s.revoked_token.c.jti == jti)
+    row = conn.execute(
+        sa.select(p.c.role, p.c.active, p.c.is_bot, p.c.jti, revoked.label("revoked")).where(p.c.id == claims["sub"])
+    ).first()
+    if row is None:
+        raise Unauthorized("User not found", status=401)
+    role, active, is_bot, person_jti, is_revoked = row
+    if is_revoked:
+        raise Unauthorized("Token has been revoked")
+    if claims.get("identity_type") == "bot" and person_jti != jti:
+        raise Unauthorized("Token has been revoked")
+    if not active:
+        raise ApiError("User is inactive.", status=401)
+    return role or USER, bool(is_bot)
+
+
+async def authenticated(request: Request) -> RequestContext:
+    state = app_state(request)
+    token = raw_token(request)
+    if not token:
+        raise Unauthorized(MISSING_JWT)
+    claims = decode_token(state, token)
+    with state.read() as conn:
+        role, is_bot = load_identity(state, conn, claims)
+    return RequestContext(state, claims["sub"], role, is_bot, claims)
+
+
+Ctx = Annotated[RequestContext, Depends(authenticated)]
+State = Annotated[AppState, Depends(app_state)]

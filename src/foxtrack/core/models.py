@@ -1,0 +1,224 @@
+"""The model registry: how each table is named in URLs, typed in JSON and serialised.
+
+Serialisation is a tight loop over a precomputed column list: a row becomes a dict, timestamps are
+cut to Zou's second precision, ``type`` is added. Collection relationships (``relations=true``)
+are fetched in one query per relationship for the whole page of rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Row
+
+from foxtrack.db import schema as s
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A many-to-many relationship stored in a link table, serialised as a list of ids."""
+
+    table: sa.Table
+    local: str
+    remote: str
+
+
+@dataclass
+class Model:
+    path: str
+    table: sa.Table
+    type_name: str
+    hidden: frozenset[str] = frozenset()
+    relations: dict[str, Relation] = field(default_factory=dict)
+    # extra keys computed from the row dict (e.g. a person's full_name)
+    computed: Callable[[dict[str, Any]], None] | None = None
+
+    def __post_init__(self) -> None:
+        self.columns = [c for c in self.table.c if c.name not in self.hidden and c.name != "seq"]
+        self.keys = [c.name for c in self.columns]
+        self.ts_keys = [c.name for c in self.columns if c.info.get("ts")]
+        self.column_names = {c.name for c in self.table.c}
+
+    def select(self) -> sa.Select[Any]:
+        return sa.select(*self.columns)
+
+    def to_dict(self, row: Row[Any] | Sequence[Any], type_name: str | None = None) -> dict[str, Any]:
+        d = dict(zip(self.keys, row))
+        for k in self.ts_keys:
+            v = d[k]
+            if v:
+                d[k] = v[:19]
+        d["type"] = type_name or self.type_name
+        if self.computed is not None:
+            self.computed(d)
+        return d
+
+    def to_dicts(self, rows: Iterable[Row[Any]]) -> list[dict[str, Any]]:
+        keys, ts_keys, type_name, computed = self.keys, self.ts_keys, self.type_name, self.computed
+        out = []
+        for row in rows:
+            d = dict(zip(keys, row))
+            for k in ts_keys:
+                v = d[k]
+                if v:
+                    d[k] = v[:19]
+            d["type"] = type_name
+            if computed is not None:
+                computed(d)
+            out.append(d)
+        return out
+
+    def add_relations(self, conn: Connection, items: list[dict[str, Any]], names: Iterable[str] | None = None) -> None:
+        """Attach collection relationships as id lists, one query per relationship."""
+        if not items:
+            return
+        ids = [i["id"] for i in items]
+        for name in names if names is not None else self.relations:
+            rel = self.relations[name]
+            grouped: dict[str, list[str]] = {i: [] for i in ids}
+            local, remote = rel.table.c[rel.local], rel.table.c[rel.remote]
+            for chunk in _chunks(ids, 900):
+                for left, right in conn.execute(sa.select(local, remote).where(local.in_(chunk))):
+                    grouped[left].append(right)
+            for item in items:
+                item[name] = grouped[item["id"]]
+
+    def get(self, conn: Connection, id_: str) -> dict[str, Any] | None:
+        row = conn.execute(self.select().where(self.table.c.id == id_)).first()
+        return self.to_dict(row) if row is not None else None
+
+
+def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _full_name(d: dict[str, Any]) -> None:
+    d["full_name"] = f"{d.get('first_name') or ''} {d.get('last_name') or ''}".strip()
+
+
+PERSON_HIDDEN = frozenset(
+    {
+        "password",
+        "totp_secret",
+        "email_otp_secret",
+        "fido_credentials",
+        "otp_recovery_codes",
+        "jti",
+        "login_failed_attemps",
+        "last_login_failed",
+    }
+)
+
+R = Relation
+
+PERSON = Model(
+    "persons",
+    s.person,
+    "Person",
+    hidden=PERSON_HIDDEN,
+    relations={"departments": R(s.department_link, "person_id", "department_id")},
+    computed=_full_name,
+)
+PROJECT = Model(
+    "projects",
+    s.project,
+    "Project",
+    relations={
+        "team": R(s.project_person_link, "project_id", "person_id"),
+        "asset_types": R(s.project_asset_type_link, "project_id", "asset_type_id"),
+        "task_types": R(s.project_task_type_link, "project_id", "task_type_id"),
+        "task_statuses": R(s.project_task_status_link, "project_id", "task_status_id"),
+        "status_automations": R(s.project_status_automation_link, "project_id", "status_automation_id"),
+        "preview_background_files": R(
+            s.project_preview_background_file_link, "project_id", "preview_background_file_id"
+        ),
+    },
+)
+ENTITY = Model(
+    "entities",
+    s.entity,
+    "Entity",
+    relations={"entities_out": R(s.entity_link, "entity_in_id", "entity_out_id")},
+)
+TASK = Model("tasks", s.task, "Task", relations={"assignees": R(s.task_person_link, "task_id", "person_id")})
+COMMENT = Model(
+    "comments",
+    s.comment,
+    "Comment",
+    relations={
+        "previews": R(s.comment_preview_link, "comment_id", "preview_file_id"),
+        "mentions": R(s.comment_mentions, "comment_id", "person_id"),
+        "department_mentions": R(s.comment_department_mentions, "comment_id", "department_id"),
+        "acknowledgements": R(s.comment_acknoledgments, "comment_id", "person_id"),
+    },
+)
+ENTITY_TYPE = Model(
+    "entity-types",
+    s.entity_type,
+    "EntityType",
+    relations={"task_types": R(s.task_type_asset_type_link, "asset_type_id", "task_type_id")},
+)
+METADATA_DESCRIPTOR = Model(
+    "metadata-descriptors",
+    s.metadata_descriptor,
+    "MetadataDescriptor",
+    relations={"departments": R(s.department_metadata_descriptor_link, "metadata_descriptor_id", "department_id")},
+)
+
+MODELS: dict[str, Model] = {
+    m.path: m
+    for m in [
+        PERSON,
+        PROJECT,
+        ENTITY,
+        TASK,
+        COMMENT,
+        ENTITY_TYPE,
+        METADATA_DESCRIPTOR,
+        Model("organisations", s.organisation, "Organisation"),
+        Model("studios", s.studio, "Studio"),
+        Model("departments", s.department, "Department"),
+        Model("project-status", s.project_status, "ProjectStatus"),
+        Model("task-types", s.task_type, "TaskType"),
+        Model("task-status", s.task_status, "TaskStatus"),
+        Model("file-status", s.file_status, "FileStatus"),
+        Model("output-types", s.output_type, "OutputType"),
+        Model("softwares", s.software, "Software"),
+        Model("hardware-items", s.hardware_item, "HardwareItem"),
+        Model("custom-actions", s.custom_action, "CustomAction"),
+        Model("status-automations", s.status_automation, "StatusAutomation"),
+        Model("preview-background-files", s.preview_background_file, "PreviewBackgroundFile"),
+        Model("milestones", s.milestone, "Milestone"),
+        Model("schedule-items", s.schedule_item, "ScheduleItem"),
+        Model("entity-links", s.entity_link, "EntityLink"),
+        Model("asset-instances", s.asset_instance, "AssetInstance"),
+        Model("preview-files", s.preview_file, "PreviewFile"),
+        Model("attachment-files", s.attachment_file, "AttachmentFile"),
+        Model("notifications", s.notification, "Notification"),
+        Model("subscriptions", s.subscription, "Subscription"),
+        Model("news", s.news, "News"),
+        Model("time-spents", s.time_spent, "TimeSpent"),
+        Model("day-offs", s.day_off, "DayOff"),
+        Model("playlists", s.playlist, "Playlist"),
+        Model("working-files", s.working_file, "WorkingFile"),
+        Model("output-files", s.output_file, "OutputFile"),
+        Model("search-filters", s.search_filter, "SearchFilter"),
+        Model("search-filter-groups", s.search_filter_group, "SearchFilterGroup"),
+        Model("events", s.api_event, "ApiEvent"),
+        Model("build-jobs", s.build_job, "BuildJob"),
+    ]
+}
+
+ASSET_TYPE = Model("asset-types", s.entity_type, "AssetType")
+LOGIN_LOG = Model("login-logs", s.login_log, "LoginLog")
+
+# Entity types that are not asset types (Zou's TEMPORAL_ENTITY_TYPE_NAMES).
+TEMPORAL_TYPES = ("Shot", "Sequence", "Episode", "Scene", "Edit", "Concept")
+
+
+def model(path: str) -> Model:
+    return MODELS[path]

@@ -1,0 +1,127 @@
+"""Every permission decision goes through here, from one resolved request context.
+
+Roles: admin > manager > supervisor > user (artist) > client / vendor. A per-project role on the
+team link overrides the global one inside that project (admins stay admins).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from foxtrack.core.context import ADMIN, CLIENT, MANAGER, SUPERVISOR, USER, VENDOR, RequestContext
+from foxtrack.core.errors import Forbidden, NotFound
+from foxtrack.db import schema as s
+
+__all__ = [
+    "ADMIN",
+    "MANAGER",
+    "SUPERVISOR",
+    "USER",
+    "CLIENT",
+    "VENDOR",
+    "require_admin",
+    "require_manager",
+    "require_person",
+    "check_project_access",
+    "check_manager_project_access",
+    "check_supervisor_project_access",
+    "check_task_action_access",
+    "check_task_status_access",
+    "project_scope",
+    "check_self_or_admin",
+]
+
+
+def require_admin(ctx: RequestContext) -> None:
+    if not ctx.is_admin:
+        raise Forbidden()
+
+
+def require_manager(ctx: RequestContext) -> None:
+    if not ctx.is_manager:
+        raise Forbidden()
+
+
+def require_person(ctx: RequestContext) -> None:
+    """Routes of the ``user`` area are for real persons, not bots."""
+    if ctx.is_bot:
+        raise Forbidden()
+
+
+def check_self_or_admin(ctx: RequestContext, person_id: str) -> None:
+    if not ctx.is_admin and ctx.person_id != person_id:
+        raise Forbidden()
+
+
+def check_project_access(ctx: RequestContext, conn: Connection, project_id: str | None) -> str:
+    """Admins, or members of the project's team. Returns the effective role."""
+    if project_id is None:
+        if ctx.is_admin:
+            return ADMIN
+        raise Forbidden()
+    role = ctx.project_role(conn, project_id)
+    if role is None:
+        raise Forbidden()
+    return role
+
+
+def check_manager_project_access(ctx: RequestContext, conn: Connection, project_id: str | None) -> None:
+    if ctx.is_admin:
+        return
+    role = check_project_access(ctx, conn, project_id)
+    if role not in (ADMIN, MANAGER):
+        raise Forbidden()
+
+
+def check_supervisor_project_access(ctx: RequestContext, conn: Connection, project_id: str | None) -> None:
+    if ctx.is_admin:
+        return
+    role = check_project_access(ctx, conn, project_id)
+    if role not in (ADMIN, MANAGER, SUPERVISOR):
+        raise Forbidden()
+
+
+def check_task_action_access(ctx: RequestContext, conn: Connection, task: dict[str, Any]) -> str:
+    """Commenting and publishing: admin, project manager or client, supervisor, assignee, or the
+    creator of the entity."""
+    if ctx.is_admin:
+        return ADMIN
+    role = check_project_access(ctx, conn, task["project_id"])
+    if role in (MANAGER, CLIENT, SUPERVISOR):
+        return role
+    assigned = conn.execute(
+        sa.select(sa.literal(1)).where(
+            s.task_person_link.c.task_id == task["id"], s.task_person_link.c.person_id == ctx.person_id
+        )
+    ).first()
+    if assigned is not None:
+        return role
+    creator = conn.execute(sa.select(s.entity.c.created_by).where(s.entity.c.id == task["entity_id"])).scalar()
+    if creator == ctx.person_id:
+        return role
+    raise Forbidden()
+
+
+def check_task_status_access(role: str, task_status: dict[str, Any]) -> None:
+    if role in (USER, VENDOR) and not task_status.get("is_artist_allowed", True):
+        raise Forbidden()
+    if role == CLIENT and not task_status.get("is_client_allowed", True):
+        raise Forbidden()
+
+
+def project_scope(ctx: RequestContext, column: sa.ColumnElement[Any]) -> sa.ColumnElement[bool] | None:
+    """A clause restricting ``column`` (a project id) to the caller's projects; None for admins."""
+    if ctx.is_admin:
+        return None
+    link = s.project_person_link
+    return column.in_(sa.select(link.c.project_id).where(link.c.person_id == ctx.person_id))
+
+
+def get_or_404(conn: Connection, table: sa.Table, id_: str) -> Any:
+    row = conn.execute(sa.select(table).where(table.c.id == id_)).first()
+    if row is None:
+        raise NotFound()
+    return row

@@ -1,0 +1,349 @@
+"""The generic CRUD operations: validation, permission, write, event; one transaction each."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError, StatementError
+
+from foxtrack.core import permissions as perm
+from foxtrack.core.context import RequestContext, Tx
+from foxtrack.core.errors import ApiError, BadRequest, Forbidden, NotFound, validation_error
+from foxtrack.core.filters import compile_filters, parse_bool
+from foxtrack.core.jsonutil import is_uuid, new_id, normalize_date, normalize_datetime, now
+from foxtrack.core.models import Model
+from foxtrack.crud.policy import Policy, policy
+
+Row = dict[str, Any]
+READ_ONLY = frozenset({"id", "created_at", "updated_at", "type"})
+
+
+def event_prefix(model: Model, pol: Policy) -> str:
+    return pol.event_prefix or model.table.name.replace("_", "-")
+
+
+# ----------------------------------------------------------------------------- input coercion
+
+def coerce_value(column: sa.Column[Any], value: Any) -> Any:
+    """Check and convert one input value for ``column``; 400 on a wrong type."""
+    if value is None:
+        return None
+    name, t = column.name, column.type
+    try:
+        if column.info.get("ts"):
+            return normalize_datetime(value)
+        if isinstance(t, sa.Boolean):
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str):
+                return parse_bool(value)
+            if isinstance(value, int):
+                return bool(value)
+            raise ValueError
+        if isinstance(t, sa.Integer):
+            if isinstance(value, bool):
+                return int(value)
+            if isinstance(value, (int, float)):
+                return int(value)
+            if isinstance(value, str) and value.strip():
+                return int(float(value))
+            raise ValueError
+        if isinstance(t, sa.Float):
+            return float(value)
+        if isinstance(t, sa.String):
+            if t.length == 36:
+                if isinstance(value, dict):
+                    value = value.get("id")
+                if value in ("", None):
+                    return None
+                if not is_uuid(value):
+                    raise BadRequest(f"Malformed ID for {name}.")
+                return value
+            if t.length == 10 and ("date" in name):
+                return normalize_date(value)
+            if not isinstance(value, str):
+                value = str(value)
+            return value
+        if isinstance(t, sa.Text):
+            return value if isinstance(value, str) else str(value)
+    except ApiError:
+        raise
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise validation_error({name: f"Invalid value: {value!r}"}) from exc
+    return value
+
+
+def split_body(model: Model, body: Row, ignore: frozenset[str] = frozenset()) -> tuple[Row, dict[str, list[str]]]:
+    """Column values and relationship id lists from a request body (unknown keys ignored)."""
+    values: Row = {}
+    relations: dict[str, list[str]] = {}
+    for key, value in body.items():
+        if key in READ_ONLY or key in ignore or key in model.hidden:
+            continue
+        if key in model.relations:
+            if value is None:
+                continue
+            if not isinstance(value, list):
+                raise validation_error({key: "Must be a list of ids."})
+            ids = []
+            for v in value:
+                v = v.get("id") if isinstance(v, dict) else v
+                if not is_uuid(v):
+                    raise BadRequest(f"Malformed ID in {key}.")
+                ids.append(v)
+            relations[key] = list(dict.fromkeys(ids))
+            continue
+        if key in model.column_names:
+            values[key] = coerce_value(model.table.c[key], value)
+    return values, relations
+
+
+def defaults(model: Model) -> Row:
+    out: Row = {}
+    for col in model.table.c:
+        if col.name in ("id", "created_at", "updated_at", "seq"):
+            continue
+        if col.default is not None and getattr(col.default, "is_scalar", False):
+            out[col.name] = col.default.arg  # type: ignore[attr-defined]
+        else:
+            out[col.name] = None
+    return out
+
+
+def missing_required(model: Model, values: Row) -> None:
+    missing = {
+        c.name: "Field required"
+        for c in model.table.c
+        if not c.nullable and c.name not in ("id", "created_at", "updated_at") and values.get(c.name) is None
+    }
+    if missing:
+        raise validation_error(missing)
+
+
+def write_relations(tx: Tx, model: Model, item_id: str, relations: dict[str, list[str]], replace: bool) -> None:
+    for name, ids in relations.items():
+        rel = model.relations[name]
+        link = rel.table
+        if replace:
+            tx.execute(link.delete().where(link.c[rel.local] == item_id))
+        if ids:
+            tx.execute(link.insert(), [{rel.local: item_id, rel.remote: i} for i in ids])
+
+
+def insert(tx: Tx, model: Model, values: Row, relations: dict[str, list[str]] | None = None) -> Row:
+    """Insert a row with defaults; returns the full stored dict (serialised)."""
+    stamp = now()
+    row = {**defaults(model), **values}
+    row.setdefault("id", None)
+    if not row["id"]:
+        row["id"] = new_id()
+    row["created_at"] = row.get("created_at") or stamp
+    row["updated_at"] = stamp
+    missing_required(model, row)
+    tx.execute(model.table.insert().values(**{k: v for k, v in row.items() if k in model.column_names}))
+    if relations:
+        write_relations(tx, model, row["id"], relations, replace=False)
+    out = model.to_dict([row.get(k) for k in model.keys])
+    if relations is not None:
+        for name in model.relations:
+            out[name] = relations.get(name, [])
+    return out
+
+
+def update_row(tx: Tx, model: Model, item_id: str, values: Row) -> None:
+    values = dict(values)
+    values["updated_at"] = now()
+    tx.execute(model.table.update().where(model.table.c.id == item_id).values(**values))
+
+
+# ----------------------------------------------------------------------------- permission
+
+def project_id_of(conn: Connection, model: Model, pol: Policy, row: Row) -> str | None:
+    if pol.project_column:
+        value = row.get(pol.project_column)
+        return str(value) if value else None
+    return None
+
+
+def check(ctx: RequestContext, conn: Connection, model: Model, pol: Policy, rule: str, row: Row | None) -> None:
+    if ctx.is_admin or rule == "all":
+        return
+    if rule == "admin":
+        raise Forbidden()
+    if rule == "manager":
+        perm.require_manager(ctx)
+        return
+    if rule == "self":
+        owner = (row or {}).get(pol.owner_column or "person_id")
+        if row is not None and owner not in (None, ctx.person_id):
+            raise Forbidden()
+        return
+    if rule in ("project", "manager_project"):
+        project_id = project_id_of(conn, model, pol, row or {})
+        if rule == "project":
+            perm.check_project_access(ctx, conn, project_id)
+        else:
+            perm.check_manager_project_access(ctx, conn, project_id)
+        return
+    raise Forbidden()
+
+
+# ----------------------------------------------------------------------------- operations
+
+def list_rows(ctx: RequestContext, model: Model, params: dict[str, list[str]]) -> Any:
+    pol = policy(model.path)
+    table = model.table
+    clauses = compile_filters(model, params, pol.virtual_filters)
+    if not ctx.is_admin:
+        if pol.read == "admin":
+            raise Forbidden()
+        if pol.read == "manager":
+            perm.require_manager(ctx)
+        elif pol.read == "project" and pol.project_column:
+            scope = perm.project_scope(ctx, table.c[pol.project_column])
+            if scope is not None:
+                clauses.append(scope)
+        elif pol.read == "self":
+            clauses.append(table.c[pol.owner_column or "person_id"] == ctx.person_id)
+    stmt = model.select().where(*clauses)
+    relations = parse_bool(params["relations"][0]) if "relations" in params else False
+    page = _int_param(params, "page", -1)
+    with ctx.read() as conn:
+        if page >= 0:
+            limit = max(1, _int_param(params, "limit", ctx.state.settings.records_per_page))
+            total = conn.execute(sa.select(sa.func.count()).select_from(table).where(*clauses)).scalar() or 0
+            rows: list[Row] = []
+            if page > 0:
+                offset = (page - 1) * limit
+                ordered = stmt.order_by(table.c.updated_at.desc(), table.c.created_at.desc(), table.c.id)
+                rows = model.to_dicts(conn.execute(ordered.limit(limit).offset(offset)))
+                rows = _finish(ctx, conn, model, pol, rows, relations, params)
+            return {"data": rows, "total": total, "nb_pages": int(math.ceil(total / limit)), "limit": limit,
+                    "offset": max(0, (page - 1) * limit), "page": page}
+        rows = model.to_dicts(conn.execute(stmt))
+        return _finish(ctx, conn, model, pol, rows, relations, params)
+
+
+def _finish(ctx: RequestContext, conn: Connection, model: Model, pol: Policy, rows: list[Row], relations: bool,
+            params: dict[str, list[str]]) -> list[Row]:
+    if relations and model.relations:
+        model.add_relations(conn, rows)
+    if pol.shape_many is not None:
+        rows = pol.shape_many(ctx, conn, rows)
+    if "fields" in params:
+        keep = {f.strip() for f in ",".join(params["fields"]).split(",") if f.strip()} | {"id", "type"}
+        rows = [{k: v for k, v in r.items() if k in keep} for r in rows]
+    return rows
+
+
+def _int_param(params: dict[str, list[str]], key: str, default: int) -> int:
+    if key not in params:
+        return default
+    try:
+        return int(params[key][0])
+    except ValueError as exc:
+        raise BadRequest(f"{key} must be an integer") from exc
+
+
+def load(conn: Connection, model: Model, item_id: str) -> Row:
+    if not is_uuid(item_id):
+        from foxtrack.core.errors import MalformedId
+
+        raise MalformedId()
+    row = model.get(conn, item_id)
+    if row is None:
+        raise NotFound()
+    return row
+
+
+def get_row(ctx: RequestContext, model: Model, item_id: str, relations: bool = True) -> Row:
+    pol = policy(model.path)
+    with ctx.read() as conn:
+        row = load(conn, model, item_id)
+        check(ctx, conn, model, pol, pol.read_one or pol.read, row)
+        if relations and model.relations:
+            model.add_relations(conn, [row])
+        if pol.shape_one is not None:
+            row = pol.shape_one(ctx, conn, row)
+    return row
+
+
+def create_row(ctx: RequestContext, model: Model, body: Row) -> Row:
+    if not body:
+        raise BadRequest("Data are empty. Please verify that you sent JSON data and that you set the right headers.")
+    pol = policy(model.path)
+    try:
+        with ctx.write() as tx:
+            values, relations = split_body(model, body)
+            if pol.owner_column and pol.create == "self" and not values.get(pol.owner_column):
+                values[pol.owner_column] = ctx.person_id
+            check(ctx, tx.conn, model, pol, pol.create, values)
+            if pol.before_create is not None:
+                values = pol.before_create(ctx, tx, {**values, "__relations__": relations, "__body__": body})
+                relations = values.pop("__relations__", relations)
+                values.pop("__body__", None)
+            row = insert(tx, model, values, relations)
+            if pol.after_create is not None:
+                row = pol.after_create(ctx, tx, row, body)
+            prefix = event_prefix(model, pol)
+            if pol.event_prefix != "":
+                tx.emit(f"{prefix}:new", {f"{model.table.name}_id": row["id"]},
+                        project_id=project_id_of(tx.conn, model, pol, row))
+    except IntegrityError as exc:
+        raise BadRequest("A record with the same unique values already exists.") from exc
+    except StatementError as exc:
+        raise BadRequest("Invalid data.") from exc
+    return row
+
+
+def update_row_op(ctx: RequestContext, model: Model, item_id: str, body: Row) -> Row:
+    pol = policy(model.path)
+    try:
+        with ctx.write() as tx:
+            current = load(tx.conn, model, item_id)
+            check(ctx, tx.conn, model, pol, pol.update, current)
+            ignore = pol.protected | ({"project_id"} if "project_id" in model.column_names else frozenset())
+            values, relations = split_body(model, body, ignore=frozenset(ignore))
+            if pol.before_update is not None:
+                values = pol.before_update(ctx, tx, current, {**values, "__relations__": relations, "__body__": body})
+                relations = values.pop("__relations__", relations)
+                values.pop("__body__", None)
+            for key, value in values.items():
+                col = model.table.c[key]
+                if value is None and not col.nullable:
+                    raise validation_error({key: "Field may not be null"})
+            if values:
+                update_row(tx, model, item_id, values)
+            if relations:
+                write_relations(tx, model, item_id, relations, replace=True)
+            row = load(tx.conn, model, item_id)
+            if pol.after_update is not None:
+                row = pol.after_update(ctx, tx, row, current)
+            if pol.event_prefix != "":
+                tx.emit(f"{event_prefix(model, pol)}:update", {f"{model.table.name}_id": item_id},
+                        project_id=project_id_of(tx.conn, model, pol, row))
+    except IntegrityError as exc:
+        raise BadRequest("A record with the same unique values already exists.") from exc
+    return row
+
+
+def delete_row(ctx: RequestContext, model: Model, item_id: str, force: bool) -> None:
+    pol = policy(model.path)
+    try:
+        with ctx.write() as tx:
+            current = load(tx.conn, model, item_id)
+            check(ctx, tx.conn, model, pol, pol.delete, current)
+            if pol.delete_hook is not None:
+                pol.delete_hook(ctx, tx, current, force)
+            else:
+                for rel in model.relations.values():
+                    tx.execute(rel.table.delete().where(rel.table.c[rel.local] == item_id))
+                tx.execute(model.table.delete().where(model.table.c.id == item_id))
+                if pol.event_prefix != "":
+                    tx.emit(f"{event_prefix(model, pol)}:delete", {f"{model.table.name}_id": item_id},
+                            project_id=project_id_of(tx.conn, model, pol, current))
+    except IntegrityError as exc:
+        raise BadRequest("This record is still linked to other data and cannot be deleted.") from exc

@@ -1,0 +1,1 @@
+"""Database layer: schema (SQLAlchemy Core tables), engine, migrations and reference data."""

@@ -1,0 +1,1 @@
+"""API root, health and public configuration."""

@@ -1,0 +1,34 @@
+"""Every feature router, in matching order: specific routes first, the generic CRUD last."""
+
+from __future__ import annotations
+
+import importlib
+
+from fastapi import APIRouter
+
+# Feature packages; each exposes ``router``. The generic CRUD (``/data/<model>``) must come last
+# because its paths would otherwise shadow the typed routes.
+FEATURES = [
+    "foxtrack.index.routes",
+    "foxtrack.auth.routes",
+    "foxtrack.user.routes",
+    "foxtrack.persons.routes",
+    "foxtrack.projects.routes",
+    "foxtrack.entities.routes",
+    "foxtrack.casting.routes",
+    "foxtrack.tasks.routes",
+    "foxtrack.comments.routes",
+    "foxtrack.previews.routes",
+    "foxtrack.playlists.routes",
+    "foxtrack.search.routes",
+    "foxtrack.events_api.routes",
+    "foxtrack.crud.routes",
+]
+
+
+def routers() -> list[APIRouter]:
+    out = []
+    for name in FEATURES:
+        module = importlib.import_module(name)
+        out.append(module.router)
+    return out
