@@ -86,6 +86,8 @@ def record_login(state: AppState, person_id: str, ip: str | None, origin: str) -
 
 
 def revoke(state: AppState, jtis: list[str]) -> None:
+    for jti in jtis:
+        state.invalidate_auth(jti)
     with state.write() as tx:
         for jti in jtis:
             if not jti:

@@ -7,6 +7,7 @@ published on the bus only after commit.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,6 +35,15 @@ class AppState:
     secret: str
     extras: dict[str, Any] = field(default_factory=dict)
     entity_type_names: dict[str, str] = field(default_factory=dict)
+    # jti -> (checked at, role, is_bot): a verified token is trusted for AUTH_CACHE_SECONDS before
+    # its revocation and person are checked again; local revocations drop it at once.
+    auth_cache: dict[str, tuple[float, str, bool]] = field(default_factory=dict)
+
+    def invalidate_auth(self, jti: str | None = None) -> None:
+        if jti is None:
+            self.auth_cache.clear()
+        else:
+            self.auth_cache.pop(jti, None)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -199,14 +209,25 @@ def load_identity(state: AppState, conn: Connection, claims: dict[str, Any]) -> 
     return role or USER, bool(is_bot)
 
 
+AUTH_CACHE_SECONDS = 2.0
+
+
 async def authenticated(request: Request) -> RequestContext:
     state = app_state(request)
     token = raw_token(request)
     if not token:
         raise Unauthorized(MISSING_JWT)
     claims = decode_token(state, token)
+    jti = claims.get("jti") or ""
+    cached = state.auth_cache.get(jti)
+    clock = time.monotonic()
+    if cached is not None and clock - cached[0] < AUTH_CACHE_SECONDS:
+        return RequestContext(state, claims["sub"], cached[1], cached[2], claims)
     with state.read() as conn:
         role, is_bot = load_identity(state, conn, claims)
+    if len(state.auth_cache) > 10000:
+        state.auth_cache.clear()
+    state.auth_cache[jti] = (clock, role, is_bot)
     return RequestContext(state, claims["sub"], role, is_bot, claims)
 
 

@@ -320,6 +320,8 @@ def update_row_op(ctx: RequestContext, model: Model, item_id: str, body: Row) ->
             if relations:
                 write_relations(tx, model, item_id, relations, replace=True)
             row = load(tx.conn, model, item_id)
+            if model.path == "persons":
+                ctx.state.invalidate_auth()
             if pol.after_update is not None:
                 row = pol.after_update(ctx, tx, row, current)
             if pol.event_prefix != "":
@@ -336,6 +338,8 @@ def delete_row(ctx: RequestContext, model: Model, item_id: str, force: bool) -> 
         with ctx.write() as tx:
             current = load(tx.conn, model, item_id)
             check(ctx, tx.conn, model, pol, pol.delete, current)
+            if model.path == "persons":
+                ctx.state.invalidate_auth()
             if pol.delete_hook is not None:
                 pol.delete_hook(ctx, tx, current, force)
             else:
