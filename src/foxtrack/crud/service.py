@@ -88,12 +88,12 @@ def split_body(model: Model, body: Row, ignore: frozenset[str] = frozenset()) ->
                 continue
             if not isinstance(value, list):
                 raise validation_error({key: "Must be a list of ids."})
-            ids = []
+            ids: list[str] = []
             for v in value:
                 v = v.get("id") if isinstance(v, dict) else v
                 if not is_uuid(v):
                     raise BadRequest(f"Malformed ID in {key}.")
-                ids.append(v)
+                ids.append(str(v))
             relations[key] = list(dict.fromkeys(ids))
             continue
         if key in model.column_names:
