@@ -115,7 +115,10 @@ def create_app(settings: Settings | None = None, *, prepare_database: bool = Tru
     _install_error_handlers(app)
 
     from foxtrack import routes
+    from foxtrack.events import RealtimeServer
 
     for router in routes.routers():
         app.include_router(router)
-    return ApiPrefix(app)
+    realtime = RealtimeServer(state)
+    state.extras["realtime"] = realtime
+    return ApiPrefix(realtime.asgi(app))

@@ -1,0 +1,142 @@
+"""Socket.IO (Engine.IO 4 / Socket.IO 5) at ``/socket.io`` on the host root, served by the API
+process itself, with Zou's namespaces ``/`` and ``/events``.
+
+Better than Zou's broadcast: a client joins one room per project it can see (admins see all), so
+it receives only those projects' events plus the project-less ones. A client that passes the id of
+the last event it saw (``?last_event_id=`` or ``{"last_event_id": ...}`` in the CONNECT payload)
+first receives what it missed, in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from http.cookies import SimpleCookie
+from typing import Any
+
+import socketio
+import sqlalchemy as sa
+
+from foxtrack.core.context import AppState, decode_token, load_identity
+from foxtrack.core.errors import ApiError
+from foxtrack.core.events import Event
+from foxtrack.db import schema as s
+
+log = logging.getLogger("foxtrack.events")
+
+NAMESPACE = "/events"
+ADMINS = "admins"
+EVERYONE = "everyone"
+
+
+def project_room(project_id: str) -> str:
+    return f"project:{project_id}"
+
+
+class RealtimeServer:
+    """Wraps a python-socketio AsyncServer fed by the app's event bus."""
+
+    def __init__(self, state: AppState, client_manager: Any = None):
+        self.state = state
+        self.sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins="*", client_manager=client_manager,
+                                        logger=False, engineio_logger=False)
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.sio.on("connect", self._connect_root, namespace="/")
+        self.sio.on("connect", self._connect_events, namespace=NAMESPACE)
+        state.bus.subscribe(self.publish)
+
+    def asgi(self, other: Any) -> Any:
+        return socketio.ASGIApp(self.sio, other_asgi_app=other, socketio_path="socket.io")
+
+    # ------------------------------------------------------------------ connections
+
+    def _identify(self, environ: dict[str, Any]) -> tuple[str, str]:
+        token = None
+        header = environ.get("HTTP_AUTHORIZATION", "")
+        if header.lower().startswith("bearer "):
+            token = header[7:].strip()
+        if not token and environ.get("HTTP_COOKIE"):
+            cookie = SimpleCookie(environ["HTTP_COOKIE"]).get("access_token_cookie")
+            token = cookie.value if cookie else None
+        if not token:
+            raise socketio.exceptions.ConnectionRefusedError("Missing JWT")
+        try:
+            claims = decode_token(self.state, token)
+            with self.state.read() as conn:
+                role, _ = load_identity(self.state, conn, claims)
+        except ApiError as exc:
+            raise socketio.exceptions.ConnectionRefusedError(exc.message) from exc
+        return str(claims["sub"]), role
+
+    async def _connect_root(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        self._identify(environ)
+        self.loop = asyncio.get_running_loop()
+
+    async def _connect_events(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        person_id, role = self._identify(environ)
+        self.loop = asyncio.get_running_loop()
+        rooms = [EVERYONE]
+        if role == "admin":
+            rooms.append(ADMINS)
+        else:
+            with self.state.read() as conn:
+                link = s.project_person_link
+                rooms += [project_room(p) for (p,) in conn.execute(
+                    sa.select(link.c.project_id).where(link.c.person_id == person_id))]
+        for room in rooms:
+            await self.sio.enter_room(sid, room, namespace=NAMESPACE)
+        await self.sio.save_session(sid, {"person_id": person_id, "role": role}, namespace=NAMESPACE)
+        last = _last_event_id(environ, auth)
+        if last:
+            self.sio.start_background_task(self._replay, sid, person_id, role, last)
+
+    async def _replay(self, sid: str, person_id: str, role: str, last_event_id: str) -> None:
+        ev = s.api_event
+        with self.state.read() as conn:
+            since = conn.execute(sa.select(ev.c.created_at).where(ev.c.id == last_event_id)).scalar()
+            if since is None:
+                return
+            stmt = sa.select(ev.c.id, ev.c.name, ev.c.data, ev.c.project_id).where(ev.c.created_at > since)
+            if role != "admin":
+                link = s.project_person_link
+                mine = sa.select(link.c.project_id).where(link.c.person_id == person_id)
+                stmt = stmt.where(sa.or_(ev.c.project_id.is_(None), ev.c.project_id.in_(mine)))
+            rows = conn.execute(stmt.order_by(ev.c.created_at).limit(10000)).all()
+        for event_id, name, data, _project in rows:
+            await self.sio.emit(name, {**(data or {}), "event_id": event_id}, to=sid, namespace=NAMESPACE)
+
+    # ------------------------------------------------------------------ publishing
+
+    def publish(self, events: list[Event]) -> None:
+        """Bus listener: called after commit, from the loop or from a worker thread."""
+        loop = self.loop
+        if loop is None:
+            return  # nobody ever connected
+        coro = self._emit_all(events)
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            loop.create_task(coro)
+        else:
+            asyncio.run_coroutine_threadsafe(coro, loop)
+
+    async def _emit_all(self, events: list[Event]) -> None:
+        for event in events:
+            payload = {**event["data"], "event_id": event["id"]}
+            project_id = event.get("project_id")
+            if project_id:
+                await self.sio.emit(event["name"], payload, room=[ADMINS, project_room(project_id)],
+                                    namespace=NAMESPACE)
+            else:
+                await self.sio.emit(event["name"], payload, room=EVERYONE, namespace=NAMESPACE)
+
+
+def _last_event_id(environ: dict[str, Any], auth: Any) -> str | None:
+    if isinstance(auth, dict) and isinstance(auth.get("last_event_id"), str):
+        return str(auth["last_event_id"])
+    from urllib.parse import parse_qs
+
+    values = parse_qs(environ.get("QUERY_STRING", "")).get("last_event_id")
+    return values[0] if values else None
