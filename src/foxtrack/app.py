@@ -121,4 +121,9 @@ def create_app(settings: Settings | None = None, *, prepare_database: bool = Tru
         app.include_router(router)
     realtime = RealtimeServer(state)
     state.extras["realtime"] = realtime
+    from foxtrack.webhooks.delivery import WebhookSender
+
+    sender = WebhookSender(state, base_delay=settings.webhook_retry_seconds)
+    state.extras.setdefault("startup", []).append(sender.start)
+    state.extras.setdefault("shutdown", []).append(sender.stop)
     return ApiPrefix(realtime.asgi(app))

@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 10 * 1024**3
     login_max_failures: int = 5
     login_lock_seconds: int = 60
+    webhook_retry_seconds: float = 5.0
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -22,6 +22,7 @@ FEATURES = [
     "foxtrack.playlists.routes",
     "foxtrack.search.routes",
     "foxtrack.events_api.routes",
+    "foxtrack.webhooks.routes",
     "foxtrack.crud.routes",
 ]
 

@@ -660,3 +660,30 @@ api_event = table(
     sa.Column("seq", sa.BigInteger(), nullable=True, index=True),
     sa.Index("ix_api_event_project_created", "project_id", "created_at"),
 )
+
+# ----------------------------------------------------------------------------- webhooks (foxtrack)
+
+webhook = table(
+    "webhook",
+    Str("name", 120, default=""),
+    Str("url", 1000, nullable=False),
+    Str("secret", 200),
+    Json("events"),
+    Uid("project_id"),
+    Bool("active", True),
+    Uid("created_by"),
+)
+
+webhook_delivery = table(
+    "webhook_delivery",
+    Uid("webhook_id", nullable=False, index=True),
+    Uid("event_id"),
+    Str("event_name", 80),
+    Json("payload"),
+    Str("status", 20, default="pending"),
+    Int("attempts", 0),
+    Int("response_status"),
+    Text("error"),
+    Ts("next_attempt_at"),
+    Ts("delivered_at"),
+)

@@ -1,0 +1,1 @@
+"""Webhooks: admins register URLs; every matching event is POSTed there, signed, retried."""
