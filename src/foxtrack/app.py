@@ -119,7 +119,13 @@ def create_app(settings: Settings | None = None, *, prepare_database: bool = Tru
 
     for router in routes.routers():
         app.include_router(router)
-    realtime = RealtimeServer(state)
+    manager = None
+    if settings.redis_url:
+        import socketio
+
+        # every worker process publishes through Redis and emits to its own connected clients
+        manager = socketio.AsyncRedisManager(settings.redis_url, channel="foxtrack-events")
+    realtime = RealtimeServer(state, client_manager=manager)
     state.extras["realtime"] = realtime
     from foxtrack.webhooks.delivery import WebhookSender
 
