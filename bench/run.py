@@ -38,11 +38,15 @@ def main() -> int:
     ap.add_argument("--size", default="medium", choices=["small", "medium", "large"])
     ap.add_argument("--database-url")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--keep-data", type=Path, help="data dir to keep after the run (for bench/floor.py)")
     ap.add_argument("rest", nargs="*", help="extra scenario.py arguments (after --)")
     args = ap.parse_args()
     out = Path(args.out or ROOT / "bench" / "results" / f"foxtrack-{args.size}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
-    server = start_server(database_url=args.database_url, env={"FOXTRACK_BCRYPT_ROUNDS": "12"})
+    if args.keep_data:
+        args.keep_data.mkdir(parents=True, exist_ok=True)
+    server = start_server(database_url=args.database_url, data_dir=args.keep_data,
+                          env={"FOXTRACK_BCRYPT_ROUNDS": "12"})
     try:
         cmd = [sys.executable, str(SHARED / "bench" / "scenario.py"), "--host", server.api, "--email", server.email,
                "--password", server.password, "--size", args.size, "--out", str(out),
