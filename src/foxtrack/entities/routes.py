@@ -1,7 +1,314 @@
-"""Routes of this feature (HTTP only: parse, authorise, call the service, shape the answer)."""
+"""Breakdown routes: episodes, sequences, shots, scenes, edits, concepts, assets and asset types."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
 
-router = APIRouter()
+import sqlalchemy as sa
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from foxtrack.auth.routes import json_body
+from foxtrack.casting.body import json_any
+from foxtrack.core.context import Ctx
+from foxtrack.core.errors import NotFound
+from foxtrack.core.filters import group_params, parse_bool
+from foxtrack.core.jsonutil import created, is_uuid, no_content, ok
+from foxtrack.db import schema as s
+from foxtrack.entities import listing, reads, service, types
+from foxtrack.entities import policies as _policies  # noqa: F401  (registers the CRUD hooks)
+
+router = APIRouter(tags=["entities"])
+
+E = s.entity
+KINDS = {"episodes": types.EPISODE, "sequences": types.SEQUENCE, "shots": types.SHOT, "scenes": types.SCENE,
+         "edits": types.EDIT, "concepts": types.CONCEPT}
+
+
+def params_of(request: Request) -> dict[str, list[str]]:
+    return group_params(request.query_params.multi_items())
+
+
+def force_of(request: Request) -> bool:
+    return parse_bool(request.query_params.get("force", "false"))
+
+
+# ----------------------------------------------------------------------------- screens (before /{id})
+
+@router.get("/data/shots/with-tasks")
+async def shots_with_tasks(request: Request, ctx: Ctx) -> Response:
+    """Shots of a project with their tasks (Kitsu's shot list)."""
+    return ok(listing.shots_with_tasks(ctx, params_of(request)))
+
+
+@router.get("/data/assets/with-tasks")
+async def assets_with_tasks(request: Request, ctx: Ctx) -> Response:
+    """Assets of a project with their tasks (Kitsu's asset list)."""
+    return ok(listing.assets_with_tasks(ctx, params_of(request)))
+
+
+# ----------------------------------------------------------------------------- filtered lists
+
+@router.get("/data/shots")
+@router.get("/data/shots/all")
+async def all_shots(request: Request, ctx: Ctx) -> Response:
+    """Shots matching the filters, with project and sequence names."""
+    return ok(listing.list_entities(ctx, types.SHOT, params_of(request),
+                                    enrich=listing.with_project_and_sequence_names))
+
+
+@router.get("/data/assets")
+@router.get("/data/assets/all")
+async def all_assets(request: Request, ctx: Ctx) -> Response:
+    """Assets matching the filters."""
+    return ok(listing.list_entities(ctx, types.ASSET, params_of(request)))
+
+
+@router.get("/data/scenes")
+@router.get("/data/scenes/all")
+async def all_scenes(request: Request, ctx: Ctx) -> Response:
+    """Scenes matching the filters."""
+    return ok(listing.list_entities(ctx, types.SCENE, params_of(request)))
+
+
+@router.get("/data/edits")
+@router.get("/data/edits/all")
+async def all_edits(request: Request, ctx: Ctx) -> Response:
+    """Edits matching the filters."""
+    return ok(listing.list_entities(ctx, types.EDIT, params_of(request)))
+
+
+@router.get("/data/episodes")
+@router.get("/data/sequences")
+@router.get("/data/concepts")
+async def all_of_kind(request: Request, ctx: Ctx) -> Response:
+    """Episodes, sequences or concepts matching the filters."""
+    kind = KINDS[request.url.path.rstrip("/").rsplit("/", 1)[-1]]
+    return ok(listing.list_entities(ctx, kind, params_of(request)))
+
+
+# ----------------------------------------------------------------------------- asset types
+
+@router.get("/data/asset-types")
+async def asset_types(request: Request, ctx: Ctx) -> Response:
+    """Every asset type (entity types that are not temporal)."""
+    return ok(reads.asset_types(ctx, params_of(request)))
+
+
+@router.get("/data/asset-types/{asset_type_id}")
+async def asset_type(asset_type_id: str, ctx: Ctx) -> Response:
+    """One asset type with its task types."""
+    return ok(reads.asset_type(ctx, asset_type_id))
+
+
+@router.get("/data/projects/{project_id}/asset-types")
+async def project_asset_types(project_id: str, ctx: Ctx) -> Response:
+    """Asset types that have assets in the project."""
+    return ok(reads.project_asset_types(ctx, project_id))
+
+
+@router.get("/data/projects/{project_id}/asset-types/{asset_type_id}/assets")
+async def project_assets_of_type(project_id: str, asset_type_id: str, request: Request, ctx: Ctx) -> Response:
+    """Assets of one type in a project."""
+    reads.check_project(ctx, project_id)
+    if not is_uuid(asset_type_id):
+        raise NotFound()
+    return ok(listing.list_entities(ctx, types.ASSET, {}, [E.c.project_id == project_id,
+                                                         E.c.entity_type_id == asset_type_id]))
+
+
+@router.post("/data/projects/{project_id}/asset-types/{asset_type_id}/assets/new")
+async def new_asset(project_id: str, asset_type_id: str, request: Request, ctx: Ctx) -> Response:
+    """Create an asset of a type in a project."""
+    return created(service.create_asset(ctx, project_id, asset_type_id, await json_body(request)))
+
+
+@router.get("/data/projects/{project_id}/assets")
+async def project_assets(project_id: str, request: Request, ctx: Ctx) -> Response:
+    """Assets of a project."""
+    reads.check_project(ctx, project_id)
+    return ok(listing.list_entities(ctx, types.ASSET, params_of(request), [E.c.project_id == project_id]))
+
+
+# ----------------------------------------------------------------------------- per project
+
+def _project_list(kind: str) -> Any:
+    async def handler(project_id: str, request: Request, ctx: Ctx) -> Response:
+        reads.check_project(ctx, project_id)
+        return ok(listing.list_entities(ctx, kind, params_of(request), [E.c.project_id == project_id]))
+
+    handler.__doc__ = f"{kind} entities of a project."
+    return handler
+
+
+def _project_create(kind: str) -> Any:
+    async def handler(project_id: str, request: Request, ctx: Ctx) -> Response:
+        return created(service.create(ctx, project_id, kind, await json_body(request)))
+
+    handler.__doc__ = f"Create a {kind.lower()} (one of the same name under the same parent is answered instead)."
+    return handler
+
+
+for _path, _kind in KINDS.items():
+    router.add_api_route(f"/data/projects/{{project_id}}/{_path}", _project_list(_kind), methods=["GET"],
+                         name=f"project_{_path}")
+    router.add_api_route(f"/data/projects/{{project_id}}/{_path}", _project_create(_kind), methods=["POST"],
+                         name=f"new_project_{_path[:-1]}")
+
+
+# ----------------------------------------------------------------------------- children
+
+@router.get("/data/sequences/{sequence_id}/shots")
+async def sequence_shots(sequence_id: str, ctx: Ctx) -> Response:
+    """Shots of a sequence, with project and sequence names."""
+    reads.check_parent(ctx, sequence_id, types.SEQUENCE)
+    return ok(listing.list_entities(ctx, types.SHOT, {}, [E.c.parent_id == sequence_id],
+                                    enrich=listing.with_project_and_sequence_names))
+
+
+@router.get("/data/sequences/{sequence_id}/scenes")
+async def sequence_scenes(sequence_id: str, ctx: Ctx) -> Response:
+    """Scenes of a sequence."""
+    reads.check_parent(ctx, sequence_id, types.SEQUENCE)
+    return ok(listing.list_entities(ctx, types.SCENE, {}, [E.c.parent_id == sequence_id]))
+
+
+@router.get("/data/episodes/{episode_id}/sequences")
+async def episode_sequences(episode_id: str, request: Request, ctx: Ctx) -> Response:
+    """Sequences of an episode."""
+    reads.check_parent(ctx, episode_id, types.EPISODE)
+    return ok(listing.list_entities(ctx, types.SEQUENCE, params_of(request), [E.c.parent_id == episode_id]))
+
+
+@router.get("/data/episodes/{episode_id}/shots")
+async def episode_shots(episode_id: str, request: Request, ctx: Ctx) -> Response:
+    """Shots of the sequences of an episode."""
+    reads.check_parent(ctx, episode_id, types.EPISODE)
+    sequences = sa.select(E.c.id).where(E.c.parent_id == episode_id)
+    return ok(listing.list_entities(ctx, types.SHOT, params_of(request), [E.c.parent_id.in_(sequences)]))
+
+
+@router.get("/data/episodes/{episode_id}/edits")
+async def episode_edits(episode_id: str, ctx: Ctx) -> Response:
+    """Edits of an episode."""
+    reads.check_parent(ctx, episode_id, types.EPISODE)
+    return ok(listing.list_entities(ctx, types.EDIT, {}, [E.c.parent_id == episode_id]))
+
+
+@router.get("/data/shots/{shot_id}/assets")
+@router.get("/data/assets/{shot_id}/assets")
+async def cast_assets(shot_id: str, ctx: Ctx) -> Response:
+    """Assets cast in a shot (or in an asset)."""
+    return ok(reads.cast_assets(ctx, shot_id))
+
+
+@router.get("/data/shots/{shot_id}/asset-types")
+async def shot_asset_types(shot_id: str, ctx: Ctx) -> Response:
+    """Asset types of the assets cast in a shot."""
+    return ok(reads.shot_asset_types(ctx, shot_id))
+
+
+def _task_types(kind: str) -> Any:
+    async def handler(entity_id: str, ctx: Ctx) -> Response:
+        return ok(reads.task_types_of(ctx, entity_id, kind))
+
+    handler.__doc__ = f"Task types of the tasks of a {kind.lower()}."
+    return handler
+
+
+def _previews(kind: str | None) -> Any:
+    async def handler(entity_id: str, ctx: Ctx) -> Response:
+        return ok(reads.preview_files_by_task_type(ctx, entity_id, kind))
+
+    handler.__doc__ = "Preview files of an entity, grouped by task type (newest first)."
+    return handler
+
+
+def _child_tasks(kind: str, child: str) -> Any:
+    async def handler(entity_id: str, ctx: Ctx) -> Response:
+        return ok(reads.child_tasks(ctx, kind, entity_id, child))
+
+    handler.__doc__ = f"Tasks of the {child.lower()}s of a {kind.lower()}."
+    return handler
+
+
+def _tasks(kind: str) -> Any:
+    async def handler(entity_id: str, ctx: Ctx) -> Response:
+        return ok(reads.tasks_of_entity(ctx, entity_id, kind))
+
+    handler.__doc__ = f"Tasks of a {kind.lower()}."
+    return handler
+
+
+def _get_one(kind: str) -> Any:
+    async def handler(entity_id: str, ctx: Ctx) -> Response:
+        return ok(service.full_entity(ctx, entity_id, kind))
+
+    handler.__doc__ = f"One {kind.lower()} with its project (and episode) names."
+    return handler
+
+
+def _remove(kind: str) -> Any:
+    async def handler(entity_id: str, request: Request, ctx: Ctx) -> Response:
+        service.remove(ctx, entity_id, force_of(request), kind)
+        return no_content()
+
+    handler.__doc__ = f"Remove a {kind.lower()}: canceled only when it has tasks, unless force=true."
+    return handler
+
+
+ALL_KINDS = {**KINDS, "assets": types.ASSET}
+for _path, _kind in ALL_KINDS.items():
+    router.add_api_route(f"/data/{_path}/{{entity_id}}/task-types", _task_types(_kind), methods=["GET"],
+                         name=f"{_path}_task_types")
+    router.add_api_route(f"/data/{_path}/{{entity_id}}/preview-files", _previews(_kind), methods=["GET"],
+                         name=f"{_path}_preview_files")
+    if _kind not in (types.SHOT, types.ASSET):
+        router.add_api_route(f"/data/{_path}/{{entity_id}}/tasks", _tasks(_kind), methods=["GET"],
+                             name=f"{_path}_tasks")
+router.add_api_route("/data/entities/{entity_id}/preview-files", _previews(None), methods=["GET"],
+                     name="entity_preview_files")
+for _path, _kind, _child in [("episodes", types.EPISODE, types.SHOT), ("episodes", types.EPISODE, types.ASSET),
+                             ("episodes", types.EPISODE, types.EDIT), ("sequences", types.SEQUENCE, types.SHOT)]:
+    router.add_api_route(f"/data/{_path}/{{entity_id}}/{_child.lower()}-tasks", _child_tasks(_kind, _child),
+                         methods=["GET"], name=f"{_path}_{_child.lower()}_tasks")
+
+
+@router.get("/data/entities/{entity_id}/news")
+async def entity_news(entity_id: str, ctx: Ctx) -> Response:
+    """News of the tasks of an entity, newest first."""
+    return ok(reads.entity_news(ctx, entity_id))
+
+
+# ----------------------------------------------------------------------------- one entity
+
+@router.get("/data/shots/{shot_id}")
+async def get_shot(shot_id: str, ctx: Ctx) -> Response:
+    """A shot with its sequence, episode, project names and tasks."""
+    return ok(service.full_shot(ctx, shot_id))
+
+
+@router.put("/data/shots/{shot_id}")
+async def update_shot(shot_id: str, request: Request, ctx: Ctx) -> Response:
+    """Update a shot (``restore_shot`` sends ``canceled: false``)."""
+    return ok(service.update(ctx, shot_id, await json_body(request), types.SHOT))
+
+
+@router.get("/data/assets/{asset_id}")
+async def get_asset(asset_id: str, ctx: Ctx) -> Response:
+    """An asset with its type, project, casting episodes and tasks."""
+    return ok(service.full_asset(ctx, asset_id))
+
+
+for _path, _kind in ALL_KINDS.items():
+    if _kind not in (types.SHOT, types.ASSET):
+        router.add_api_route(f"/data/{_path}/{{entity_id}}", _get_one(_kind), methods=["GET"], name=f"get_{_path}")
+    router.add_api_route(f"/data/{_path}/{{entity_id}}", _remove(_kind), methods=["DELETE"], name=f"remove_{_path}")
+
+
+@router.post("/actions/projects/{project_id}/delete-entities")
+async def delete_entities(project_id: str, request: Request, ctx: Ctx) -> Response:
+    """Remove several entities of a project (body: a JSON array of ids)."""
+    body: Any = await json_any(request)
+    return ok(reads.delete_many(ctx, project_id, body, force_of(request)))
+

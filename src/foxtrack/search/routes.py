@@ -1,7 +1,19 @@
-"""Routes of this feature (HTTP only: parse, authorise, call the service, shape the answer)."""
+"""``POST data/search``: the built-in search of persons, assets and shots."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from starlette.responses import Response
 
-router = APIRouter()
+from foxtrack.auth.routes import json_body
+from foxtrack.core.context import Ctx
+from foxtrack.core.jsonutil import ok
+from foxtrack.search import service
+
+router = APIRouter(tags=["search"])
+
+
+@router.post("/data/search")
+async def search(request: Request, ctx: Ctx) -> Response:
+    """Persons, assets and shots matching ``query`` (``project_id``, ``limit``, ``offset``, ``index_names``)."""
+    return ok(service.search(ctx, await json_body(request)))

@@ -1,0 +1,149 @@
+"""SQL of the entity reads: typed lists, the full shot / asset, the with-tasks screens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from foxtrack.core.context import AppState
+from foxtrack.core.models import ENTITY
+from foxtrack.db import schema as s
+from foxtrack.entities import types
+
+Row = dict[str, Any]
+E = s.entity
+
+
+def typed_rows(state: AppState, conn: Connection, rows: Iterable[Any], type_name: str | None = None) -> list[Row]:
+    """Serialise entity rows with their typed ``type`` (given, or looked up per row)."""
+    out = ENTITY.to_dicts(rows)
+    for item in out:
+        item["type"] = type_name or types.json_type(state, conn, item["entity_type_id"])
+    return out
+
+
+def select_entities(state: AppState, conn: Connection, clauses: list[sa.ColumnElement[bool]],
+                    type_name: str | None = None, order: bool = True) -> list[Row]:
+    stmt = ENTITY.select().where(*clauses)
+    if order:
+        stmt = stmt.order_by(E.c.name)
+    return typed_rows(state, conn, conn.execute(stmt), type_name)
+
+
+def names_by_id(conn: Connection, ids: Iterable[str | None], table: sa.Table = E) -> dict[str, str]:
+    wanted = list({i for i in ids if i})
+    if not wanted:
+        return {}
+    out: dict[str, str] = {}
+    for start in range(0, len(wanted), 900):
+        chunk = wanted[start:start + 900]
+        out.update({i: n for i, n in conn.execute(sa.select(table.c.id, table.c.name).where(table.c.id.in_(chunk)))})
+    return out
+
+
+def parents_by_id(conn: Connection, ids: Iterable[str | None]) -> dict[str, tuple[str, str | None]]:
+    """{entity id: (name, parent_id)} for the given ids."""
+    wanted = list({i for i in ids if i})
+    out: dict[str, tuple[str, str | None]] = {}
+    for start in range(0, len(wanted), 900):
+        chunk = wanted[start:start + 900]
+        for i, n, p in conn.execute(sa.select(E.c.id, E.c.name, E.c.parent_id).where(E.c.id.in_(chunk))):
+            out[i] = (n, p)
+    return out
+
+
+def add_project_names(conn: Connection, items: list[Row]) -> None:
+    names = names_by_id(conn, (i["project_id"] for i in items), s.project)
+    for item in items:
+        item["project_name"] = names.get(item["project_id"])
+
+
+def add_sequence_names(conn: Connection, items: list[Row]) -> None:
+    names = names_by_id(conn, (i["parent_id"] for i in items))
+    for item in items:
+        if item.get("parent_id") in names:
+            item["sequence_name"] = names[item["parent_id"]]
+
+
+def links_out(conn: Connection, ids: list[str]) -> dict[str, list[str]]:
+    return _links(conn, ids, s.entity_link.c.entity_in_id, s.entity_link.c.entity_out_id)
+
+
+def links_in(conn: Connection, ids: list[str]) -> dict[str, list[str]]:
+    return _links(conn, ids, s.entity_link.c.entity_out_id, s.entity_link.c.entity_in_id)
+
+
+def _links(conn: Connection, ids: list[str], local: Any, remote: Any) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {i: [] for i in ids}
+    for left, right in conn.execute(sa.select(local, remote).where(local.in_(ids))):
+        grouped[left].append(right)
+    return grouped
+
+
+def concept_links(conn: Connection, ids: list[str]) -> dict[str, list[str]]:
+    link = s.entity_concept_link
+    return _links(conn, ids, link.c.entity_in_id, link.c.entity_out_id)
+
+
+def add_entity_relations(conn: Connection, items: list[Row]) -> None:
+    """``entities_out``, ``entities_in``, ``entity_concept_links``, ``instance_casting`` id lists."""
+    if not items:
+        return
+    ids = [i["id"] for i in items]
+    out, in_, concepts = links_out(conn, ids), links_in(conn, ids), concept_links(conn, ids)
+    for item in items:
+        item["entities_out"] = out[item["id"]]
+        item["entities_in"] = in_[item["id"]]
+        item["entity_concept_links"] = concepts[item["id"]]
+        item["instance_casting"] = []
+
+
+# ----------------------------------------------------------------------------- with-tasks screens
+
+WITH_TASKS_TASK_COLUMNS = (
+    "id", "duration", "due_date", "end_date", "done_date", "entity_id", "estimation", "last_comment_date",
+    "last_preview_file_id", "nb_assets_ready", "priority", "real_start_date", "retake_count", "start_date",
+    "difficulty", "nb_drawings", "task_status_id", "task_type_id", "data",
+)
+ASSET_TASK_COLUMNS = tuple(c for c in WITH_TASKS_TASK_COLUMNS if c not in ("nb_assets_ready", "nb_drawings"))
+_TS = frozenset({"due_date", "end_date", "done_date", "last_comment_date", "real_start_date", "start_date"})
+
+
+def tasks_for_screen(conn: Connection, entity_clause: sa.ColumnElement[bool], person_id: str,
+                     columns: tuple[str, ...]) -> dict[str, list[Row]]:
+    """Flat task rows (with assignees and ``is_subscribed``) of the entities matching the clause,
+    grouped by entity id: two queries."""
+    t = s.task
+    stmt = sa.select(*(t.c[c] for c in columns)).where(t.c.entity_id.in_(sa.select(E.c.id).where(entity_clause)))
+    grouped: dict[str, list[Row]] = {}
+    by_id: dict[str, Row] = {}
+    ts_idx = [i for i, c in enumerate(columns) if c in _TS]
+    for row in conn.execute(stmt):
+        values = list(row)
+        for i in ts_idx:
+            v = values[i]
+            if v:
+                values[i] = v[:19]
+        task = dict(zip(columns, values))
+        task["is_subscribed"] = False
+        task["assignees"] = []
+        by_id[task["id"]] = task
+        grouped.setdefault(task["entity_id"], []).append(task)
+    if by_id:
+        link = s.task_person_link
+        tasks_q = sa.select(t.c.id).where(t.c.entity_id.in_(sa.select(E.c.id).where(entity_clause)))
+        for task_id, pid in conn.execute(sa.select(link.c.task_id, link.c.person_id).where(link.c.task_id.in_(tasks_q))):
+            linked = by_id.get(task_id)
+            if linked is not None:
+                linked["assignees"].append(pid)
+        sub = s.subscription
+        subscribed = conn.execute(
+            sa.select(sub.c.task_id).where(sub.c.person_id == person_id, sub.c.task_id.in_(tasks_q))
+        ).scalars()
+        for task_id in subscribed:
+            if task_id in by_id:
+                by_id[task_id]["is_subscribed"] = True
+    return grouped

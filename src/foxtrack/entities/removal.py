@@ -1,0 +1,75 @@
+"""Deleting entities and what hangs off them (tasks, comments, previews, links), in one transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from foxtrack.core.context import Tx
+from foxtrack.db import schema as s
+
+Row = dict[str, Any]
+
+
+def delete_tasks(tx: Tx, task_ids: list[str]) -> None:
+    """Remove tasks with their assignments, time spents, comments, previews and notifications."""
+    if not task_ids:
+        return
+    comments = sa.select(s.comment.c.id).where(s.comment.c.object_id.in_(task_ids))
+    previews = sa.select(s.preview_file.c.id).where(s.preview_file.c.task_id.in_(task_ids))
+    for link in (s.comment_preview_link, s.comment_mentions, s.comment_department_mentions,
+                 s.comment_acknoledgments):
+        tx.execute(link.delete().where(link.c.comment_id.in_(comments)))
+    tx.execute(s.comment_preview_link.delete().where(s.comment_preview_link.c.preview_file_id.in_(previews)))
+    tx.execute(s.attachment_file.delete().where(s.attachment_file.c.comment_id.in_(comments)))
+    tx.execute(s.notification.delete().where(s.notification.c.task_id.in_(task_ids)))
+    tx.execute(s.notification.delete().where(s.notification.c.comment_id.in_(comments)))
+    tx.execute(s.news.delete().where(s.news.c.task_id.in_(task_ids)))
+    tx.execute(s.subscription.delete().where(s.subscription.c.task_id.in_(task_ids)))
+    tx.execute(s.time_spent.delete().where(s.time_spent.c.task_id.in_(task_ids)))
+    tx.execute(s.working_file.delete().where(s.working_file.c.task_id.in_(task_ids)))
+    tx.execute(s.task_person_link.delete().where(s.task_person_link.c.task_id.in_(task_ids)))
+    tx.execute(s.entity.update().where(s.entity.c.preview_file_id.in_(previews)).values(preview_file_id=None))
+    tx.execute(s.comment.delete().where(s.comment.c.object_id.in_(task_ids)))
+    tx.execute(s.preview_file.delete().where(s.preview_file.c.task_id.in_(task_ids)))
+    tx.execute(s.task.delete().where(s.task.c.id.in_(task_ids)))
+
+
+def task_ids_of(tx: Tx, entity_ids: list[str]) -> list[str]:
+    if not entity_ids:
+        return []
+    return list(tx.execute(sa.select(s.task.c.id).where(s.task.c.entity_id.in_(entity_ids))).scalars())
+
+
+def delete_entities(tx: Tx, entity_ids: list[str]) -> list[str]:
+    """Delete entities, their tasks and links; returns the ids of the entities whose casting changed
+    (their ``nb_entities_out`` is recomputed)."""
+    if not entity_ids:
+        return []
+    link = s.entity_link
+    casting_of = list(tx.execute(
+        sa.select(link.c.entity_in_id).where(link.c.entity_out_id.in_(entity_ids), link.c.entity_in_id.not_in(entity_ids))
+    ).scalars())
+    delete_tasks(tx, task_ids_of(tx, entity_ids))
+    tx.execute(link.delete().where(sa.or_(link.c.entity_in_id.in_(entity_ids), link.c.entity_out_id.in_(entity_ids))))
+    concept = s.entity_concept_link
+    tx.execute(concept.delete().where(sa.or_(concept.c.entity_in_id.in_(entity_ids),
+                                             concept.c.entity_out_id.in_(entity_ids))))
+    tx.execute(s.subscription.delete().where(s.subscription.c.entity_id.in_(entity_ids)))
+    tx.execute(s.working_file.delete().where(s.working_file.c.entity_id.in_(entity_ids)))
+    tx.execute(s.output_file.delete().where(s.output_file.c.entity_id.in_(entity_ids)))
+    tx.execute(s.asset_instance.delete().where(s.asset_instance.c.asset_id.in_(entity_ids)))
+    tx.execute(s.entity.update().where(s.entity.c.source_id.in_(entity_ids)).values(source_id=None))
+    tx.execute(s.entity.delete().where(s.entity.c.id.in_(entity_ids)))
+    changed = sorted(set(casting_of))
+    recount_casting(tx, changed)
+    return changed
+
+
+def recount_casting(tx: Tx, entity_ids: list[str]) -> None:
+    """Store ``nb_entities_out`` (the number of cast assets) of the entities."""
+    link = s.entity_link
+    for entity_id in entity_ids:
+        count = tx.execute(sa.select(sa.func.count()).select_from(link).where(link.c.entity_in_id == entity_id)).scalar()
+        tx.execute(s.entity.update().where(s.entity.c.id == entity_id).values(nb_entities_out=count or 0))

@@ -1,0 +1,320 @@
+"""Rules of the breakdown: creating, reading, updating and removing shots, sequences, episodes,
+scenes, edits, concepts and assets (all rows of ``entity``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from foxtrack.core import permissions as perm
+from foxtrack.core.context import RequestContext, Tx
+from foxtrack.core.errors import BadRequest, MalformedId, NotFound
+from foxtrack.core.jsonutil import is_uuid
+from foxtrack.core.models import ENTITY
+from foxtrack.crud import service as crud
+from foxtrack.db import schema as s
+from foxtrack.entities import queries as q
+from foxtrack.entities import removal, types
+from foxtrack.entities.validation import as_bool, check_body
+
+Row = dict[str, Any]
+E = s.entity
+
+
+def kind_event(type_name: str) -> str:
+    """Event prefix of an entity kind: ``shot``, ``asset``..."""
+    return type_name.lower()
+
+
+# ----------------------------------------------------------------------------- loading
+
+def load(ctx: RequestContext, conn: Connection, entity_id: str, kind: str | None = None) -> Row:
+    """An entity the caller may read, with its typed ``type``; 404 when it is not of ``kind``."""
+    if not is_uuid(entity_id):
+        if kind is None:
+            raise MalformedId()
+        raise NotFound()
+    row = ENTITY.get(conn, entity_id)
+    if row is None:
+        raise NotFound()
+    row["type"] = types.json_type(ctx.state, conn, row["entity_type_id"])
+    if kind is not None and row["type"] != kind:
+        raise NotFound()
+    perm.check_project_access(ctx, conn, row["project_id"])
+    return row
+
+
+def load_project(conn: Connection, project_id: str) -> Row:
+    if not is_uuid(project_id):
+        raise NotFound()
+    row = conn.execute(sa.select(s.project.c.id, s.project.c.name).where(s.project.c.id == project_id)).first()
+    if row is None:
+        raise NotFound()
+    return {"id": row[0], "name": row[1]}
+
+
+# ----------------------------------------------------------------------------- creation
+
+# per kind: body fields, the field holding the parent (and the kind of that parent), the default
+# description, whether an existing entity of the same name and parent is returned instead
+CREATE_SPECS: dict[str, dict[str, Any]] = {
+    types.EPISODE: {"fields": {"name": "name", "description": "str", "status": "str", "data": "dict"},
+                    "parent": None, "description": "", "dedupe": True},
+    types.SEQUENCE: {"fields": {"name": "name", "episode_id": "uuid", "description": "str", "data": "dict"},
+                     "parent": ("episode_id", types.EPISODE), "description": "", "dedupe": True},
+    types.SHOT: {"fields": {"name": "name", "sequence_id": "uuid", "description": "str", "data": "dict",
+                            "nb_frames": "int"},
+                 "parent": ("sequence_id", types.SEQUENCE), "description": None, "dedupe": True},
+    types.SCENE: {"fields": {"name": "name", "sequence_id": "uuid", "description": "str", "data": "dict"},
+                  "parent": ("sequence_id", types.SEQUENCE), "description": None, "dedupe": True},
+    types.EDIT: {"fields": {"name": "name", "episode_id": "uuid", "description": "str", "data": "dict"},
+                 "parent": ("episode_id", types.EPISODE), "description": "", "dedupe": True},
+    types.CONCEPT: {"fields": {"name": "name", "description": "str", "data": "dict",
+                               "entity_concept_links": "uuids"},
+                    "parent": None, "description": None, "dedupe": False},
+}
+
+
+def create(ctx: RequestContext, project_id: str, kind: str, body: Any) -> Row:
+    """Create an entity of a temporal kind in a project (an existing one of the same name under the
+    same parent is returned as is, as Zou does)."""
+    spec = CREATE_SPECS[kind]
+    values = check_body(body, spec["fields"])
+    type_id = types.type_id(ctx.state, kind)
+    parent_id = None
+    with ctx.write() as tx:
+        load_project(tx.conn, project_id)
+        perm.check_manager_project_access(ctx, tx.conn, project_id)
+        if spec["parent"] is not None:
+            key, parent_kind = spec["parent"]
+            parent_id = values.get(key)
+            if parent_id is not None:
+                parent = ENTITY.get(tx.conn, parent_id)
+                if parent is None or types.json_type(ctx.state, tx.conn, parent["entity_type_id"]) != parent_kind:
+                    raise NotFound()
+        name = values["name"].strip()
+        if spec["dedupe"]:
+            existing = tx.conn.execute(ENTITY.select().where(
+                E.c.project_id == project_id, E.c.entity_type_id == type_id, E.c.name == name,
+                E.c.parent_id.is_(None) if parent_id is None else E.c.parent_id == parent_id,
+            )).first()
+            if existing is not None:
+                row = ENTITY.to_dict(existing, kind)
+                return row
+        row_values: Row = {
+            "name": name,
+            "project_id": project_id,
+            "entity_type_id": type_id,
+            "parent_id": parent_id,
+            "description": values.get("description", spec["description"]),
+            "data": values.get("data") or {},
+            "created_by": ctx.person_id,
+        }
+        if kind == types.SHOT and values.get("nb_frames") is not None:
+            row_values["nb_frames"] = int(values["nb_frames"])
+        if kind == types.EPISODE and values.get("status"):
+            row_values["status"] = values["status"]
+        row = crud.insert(tx, ENTITY, row_values)
+        row["type"] = kind
+        if kind == types.CONCEPT:
+            links = values.get("entity_concept_links") or []
+            if links:
+                tx.execute(s.entity_concept_link.insert(), [{"entity_in_id": row["id"], "entity_out_id": i}
+                                                           for i in dict.fromkeys(links)])
+            row["entity_concept_links"] = list(dict.fromkeys(links))
+        emit_new(ctx, tx, row)
+    return row
+
+
+def emit_new(ctx: RequestContext, tx: Tx, row: Row) -> None:
+    kind = row["type"]
+    prefix = kind_event(kind)
+    data: Row = {f"{prefix}_id": row["id"]}
+    if kind == types.SHOT:
+        episode_id = None
+        if row.get("parent_id"):
+            episode_id = tx.conn.execute(sa.select(E.c.parent_id).where(E.c.id == row["parent_id"])).scalar()
+        data["episode_id"] = episode_id
+    elif kind == types.ASSET:
+        data["asset_type"] = row["entity_type_id"]
+    tx.emit(f"{prefix}:new", data, project_id=row["project_id"])
+
+
+ASSET_FIELDS = {"name": "name", "description": "str", "data": "dict", "is_shared": "bool", "episode_id": "uuid",
+                "source_id": "uuid"}
+
+
+def create_asset(ctx: RequestContext, project_id: str, asset_type_id: str, body: Any) -> Row:
+    """A new asset of a type (Zou makes no name check here: a second asset of the same name is made)."""
+    values = check_body(body, ASSET_FIELDS)
+    with ctx.write() as tx:
+        load_project(tx.conn, project_id)
+        if not is_uuid(asset_type_id) or tx.conn.execute(
+                sa.select(s.entity_type.c.id).where(s.entity_type.c.id == asset_type_id)).first() is None:
+            raise NotFound()
+        perm.check_manager_project_access(ctx, tx.conn, project_id)
+        source_id = values.get("episode_id") or values.get("source_id")
+        if source_id is not None and ENTITY.get(tx.conn, source_id) is None:
+            raise NotFound()
+        row = crud.insert(tx, ENTITY, {
+            "name": values["name"].strip(),
+            "project_id": project_id,
+            "entity_type_id": asset_type_id,
+            "description": values.get("description") or "",
+            "data": values.get("data") or {},
+            "is_shared": as_bool(values.get("is_shared", False)),
+            "source_id": source_id,
+            "created_by": ctx.person_id,
+        })
+        row["type"] = types.ASSET
+        emit_new(ctx, tx, row)
+    return row
+
+
+# ----------------------------------------------------------------------------- update
+
+def merge_update_values(current: Row, values: Row) -> Row:
+    """Zou merges the ``data`` keys sent into the stored ones."""
+    if "data" in values:
+        sent = values["data"]
+        if sent is None:
+            values.pop("data")
+        elif isinstance(sent, dict):
+            values["data"] = {**(current.get("data") or {}), **sent}
+    return values
+
+
+def update(ctx: RequestContext, entity_id: str, body: Row, kind: str | None = None) -> Row:
+    """``PUT data/shots/{id}`` and friends: the row is updated like ``PUT data/entities/{id}``."""
+    if not isinstance(body, dict):
+        raise BadRequest("Invalid data.")
+    with ctx.write() as tx:
+        current = load(ctx, tx.conn, entity_id, kind)
+        perm.check_manager_project_access(ctx, tx.conn, current["project_id"])
+        values, _relations = crud.split_body(ENTITY, body, ignore=frozenset({"project_id", "entities_out"}))
+        values = merge_update_values(current, values)
+        for key, value in values.items():
+            if value is None and not E.c[key].nullable:
+                raise BadRequest(f"{key} may not be null")
+        crud.update_row(tx, ENTITY, entity_id, values)
+        row = ENTITY.get(tx.conn, entity_id)
+        assert row is not None
+        prefix = kind_event(current["type"])
+        tx.emit(f"{prefix}:update", {f"{prefix}_id": entity_id}, project_id=current["project_id"])
+    return row  # Zou answers this route with type "Entity"
+
+
+# ----------------------------------------------------------------------------- removal
+
+def remove(ctx: RequestContext, entity_id: str, force: bool, kind: str | None = None) -> None:
+    with ctx.write() as tx:
+        current = load(ctx, tx.conn, entity_id, kind)
+        perm.check_manager_project_access(ctx, tx.conn, current["project_id"])
+        remove_loaded(tx, current, force)
+
+
+def remove_loaded(tx: Tx, current: Row, force: bool) -> None:
+    """Cancel (an entity with tasks) or delete it; sequences and episodes with children need force."""
+    entity_id, kind = current["id"], current["type"]
+    prefix = kind_event(kind)
+    ids = [entity_id]
+    if kind in (types.SEQUENCE, types.EPISODE):
+        children = list(tx.execute(sa.select(E.c.id).where(sa.or_(E.c.parent_id == entity_id))).scalars())
+        if children and not force:
+            raise BadRequest(f"Some data are still linked to this {prefix}.")
+        grandchildren = list(tx.execute(sa.select(E.c.id).where(E.c.parent_id.in_(children))).scalars()) if children else []
+        ids = grandchildren + children + ids
+    elif not force and removal.task_ids_of(tx, [entity_id]):
+        if not current.get("canceled"):
+            crud.update_row(tx, ENTITY, entity_id, {"canceled": True})
+        tx.emit(f"{prefix}:update", {f"{prefix}_id": entity_id}, project_id=current["project_id"])
+        return
+    changed = removal.delete_entities(tx, ids)
+    tx.emit(f"{prefix}:delete", {f"{prefix}_id": entity_id}, project_id=current["project_id"])
+    for other in changed:
+        tx.emit("shot:casting-update", {"shot_id": other}, project_id=current["project_id"])
+
+
+# ----------------------------------------------------------------------------- full reads
+
+def full_shot(ctx: RequestContext, shot_id: str) -> Row:
+    with ctx.read() as conn:
+        shot = load(ctx, conn, shot_id, types.SHOT)
+        return _full_temporal(ctx, conn, shot, with_tasks=True)
+
+
+def _full_temporal(ctx: RequestContext, conn: Connection, row: Row, with_tasks: bool) -> Row:
+    project = load_project(conn, row["project_id"])
+    row["project_name"] = project["name"]
+    kind = row["type"]
+    if kind in (types.SHOT, types.SCENE):
+        sequence = q.parents_by_id(conn, [row["parent_id"]]).get(row["parent_id"] or "")
+        row["sequence_id"] = row["parent_id"]
+        row["sequence_name"] = sequence[0] if sequence else None
+        episode_id = sequence[1] if sequence else None
+        episode = q.names_by_id(conn, [episode_id])
+        row["episode_id"] = episode_id
+        row["episode_name"] = episode.get(episode_id or "")
+        data = row.get("data") or {}
+        row["fps"] = data.get("fps")
+        row["frame_in"] = data.get("frame_in")
+        row["frame_out"] = data.get("frame_out")
+    elif kind in (types.SEQUENCE, types.EDIT) and row.get("parent_id"):
+        row["episode_id"] = row["parent_id"]
+        row["episode_name"] = q.names_by_id(conn, [row["parent_id"]]).get(row["parent_id"])
+    if with_tasks:
+        q.add_entity_relations(conn, [row])
+        row["tasks"] = q.tasks_for_screen(conn, E.c.id == row["id"], ctx.person_id,
+                                          q.WITH_TASKS_TASK_COLUMNS).get(row["id"], [])
+    return row
+
+
+def full_entity(ctx: RequestContext, entity_id: str, kind: str) -> Row:
+    """``GET data/sequences|episodes|scenes|edits|concepts/{id}``."""
+    with ctx.read() as conn:
+        row = load(ctx, conn, entity_id, kind)
+        return _full_temporal(ctx, conn, row, with_tasks=kind in (types.SCENE, types.EDIT, types.CONCEPT))
+
+
+def full_asset(ctx: RequestContext, asset_id: str) -> Row:
+    with ctx.read() as conn:
+        asset = load(ctx, conn, asset_id, types.ASSET)
+        asset.pop("nb_frames", None)
+        source_id = asset.pop("source_id", None)
+        project = load_project(conn, asset["project_id"])
+        q.add_entity_relations(conn, [asset])
+        asset["preview_file_id"] = asset["preview_file_id"] or ""
+        asset["ready_for"] = str(asset["ready_for"])
+        asset["project_name"] = project["name"]
+        asset["asset_type_id"] = asset["entity_type_id"]
+        asset["asset_type_name"] = types.name_of(ctx.state, conn, asset["entity_type_id"])
+        asset["episode_id"] = source_id or ""
+        asset["casting_episode_ids"] = casting_episode_ids(ctx, conn, [asset_id]).get(asset_id, [])
+        asset["tasks"] = q.tasks_for_screen(conn, E.c.id == asset_id, ctx.person_id,
+                                            q.ASSET_TASK_COLUMNS).get(asset_id, [])
+        return asset
+
+
+def casting_episode_ids(ctx: RequestContext, conn: Connection, asset_ids: list[str]) -> dict[str, list[str]]:
+    """Episodes in which each asset is cast (directly, or through a shot of the episode)."""
+    episode_type = types.type_id(ctx.state, types.EPISODE)
+    link = s.entity_link
+    out: dict[str, set[str]] = {}
+    if not asset_ids:
+        return {}
+    direct = sa.select(link.c.entity_out_id, E.c.id).join(E, E.c.id == link.c.entity_in_id).where(
+        link.c.entity_out_id.in_(asset_ids), E.c.entity_type_id == episode_type)
+    for asset_id, episode_id in conn.execute(direct):
+        out.setdefault(asset_id, set()).add(episode_id)
+    seq = E.alias("seq")
+    via_shots = (
+        sa.select(link.c.entity_out_id, seq.c.parent_id)
+        .join(E, E.c.id == link.c.entity_in_id)
+        .join(seq, seq.c.id == E.c.parent_id)
+        .where(link.c.entity_out_id.in_(asset_ids), seq.c.parent_id.is_not(None))
+    )
+    for asset_id, episode_id in conn.execute(via_shots):
+        out.setdefault(asset_id, set()).add(episode_id)
+    return {k: sorted(v) for k, v in out.items()}
