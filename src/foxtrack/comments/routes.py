@@ -1,7 +1,113 @@
-"""Routes of this feature (HTTP only: parse, authorise, call the service, shape the answer)."""
+"""Routes of the comments feature (HTTP only: parse, authorise, call the service, shape the answer)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from starlette.responses import FileResponse, Response
 
-router = APIRouter()
+from foxtrack.auth.routes import json_body
+from foxtrack.comments import service
+from foxtrack.comments.service import CommentInput
+from foxtrack.core.context import Ctx
+from foxtrack.core.filters import parse_bool
+from foxtrack.core.jsonutil import created, no_content, ok
+from foxtrack.storage.uploads import ordered_files, received_form
+
+router = APIRouter(tags=["comments"])
+
+
+def _is_multipart(request: Request) -> bool:
+    return request.headers.get("content-type", "").startswith("multipart/form-data")
+
+
+@router.post("/actions/tasks/{task_id}/comment")
+async def add_comment(task_id: str, request: Request, ctx: Ctx) -> Response:
+    """Comment a task (JSON, or multipart with attachment files); may change the task status."""
+    if _is_multipart(request):
+        async with received_form(request, ctx.state) as form:
+            f = form.fields
+            data = CommentInput(
+                task_status_id=f.get("task_status_id"), text=f.get("comment", ""), checklist=f.get("checklist"),
+                links=f.get("links"), person_id=f.get("person_id"), created_at=f.get("created_at"),
+                for_client=parse_bool(f["for_client"]) if f.get("for_client") else False,
+                files=ordered_files(form),
+            )
+            return created(service.add_comment(ctx, task_id, data))
+    body = await json_body(request)
+    data = CommentInput(
+        task_status_id=body.get("task_status_id"), text=body.get("comment") or body.get("text") or "",
+        checklist=body.get("checklist"), links=body.get("links"), person_id=body.get("person_id"),
+        created_at=body.get("created_at"), for_client=bool(body.get("for_client")),
+    )
+    return created(service.add_comment(ctx, task_id, data))
+
+
+@router.get("/data/tasks/{task_id}/comments")
+async def task_comments(task_id: str, ctx: Ctx) -> Response:
+    """Comments of a task, newest first."""
+    return ok(service.task_comments(ctx, task_id))
+
+
+@router.get("/data/tasks/{task_id}/comments/{comment_id}")
+async def task_comment(task_id: str, comment_id: str, ctx: Ctx) -> Response:
+    """One comment of a task."""
+    return ok(service.task_comment(ctx, task_id, comment_id))
+
+
+@router.delete("/data/tasks/{task_id}/comments/{comment_id}")
+async def delete_task_comment(task_id: str, comment_id: str, ctx: Ctx) -> Response:
+    """Delete a comment (author or manager); the task status follows the remaining comments."""
+    service.delete_task_comment(ctx, task_id, comment_id)
+    return no_content()
+
+
+@router.post("/data/tasks/{task_id}/comments/{comment_id}/reply")
+async def reply(task_id: str, comment_id: str, request: Request, ctx: Ctx) -> Response:
+    """Reply to a comment; answers the reply."""
+    return ok(service.reply(ctx, task_id, comment_id, await json_body(request)))
+
+
+@router.delete("/data/tasks/{task_id}/comments/{comment_id}/reply/{reply_id}")
+async def delete_reply(task_id: str, comment_id: str, reply_id: str, ctx: Ctx) -> Response:
+    """Delete a reply; answers the comment."""
+    return ok(service.delete_reply(ctx, task_id, comment_id, reply_id))
+
+
+@router.post("/data/tasks/{task_id}/comments/{comment_id}/ack")
+async def acknowledge(task_id: str, comment_id: str, ctx: Ctx) -> Response:
+    """Acknowledge a comment (a second call removes the acknowledgement)."""
+    return ok(service.acknowledge(ctx, task_id, comment_id))
+
+
+@router.post("/actions/tasks/{task_id}/comments/{comment_id}/add-attachment")
+async def add_attachment(task_id: str, comment_id: str, request: Request, ctx: Ctx) -> Response:
+    """Attach files to an existing comment; answers the new attachment files."""
+    async with received_form(request, ctx.state) as form:
+        return created(service.add_attachments(ctx, task_id, comment_id, ordered_files(form)))
+
+
+@router.delete("/data/tasks/{task_id}/comments/{comment_id}/attachments/{attachment_id}")
+async def delete_attachment(task_id: str, comment_id: str, attachment_id: str, ctx: Ctx) -> Response:
+    """Remove an attachment file from a comment."""
+    service.delete_attachment(ctx, task_id, comment_id, attachment_id)
+    return no_content()
+
+
+@router.get("/data/attachment-files/{attachment_id}/file/{file_name}")
+async def download_attachment(attachment_id: str, file_name: str, ctx: Ctx) -> Response:
+    """Download an attachment file."""
+    attachment, path = service.attachment_for_download(ctx, attachment_id)
+    return FileResponse(path, media_type=attachment.get("mimetype") or "application/octet-stream",
+                        filename=attachment.get("name") or file_name, content_disposition_type="inline")
+
+
+@router.get("/data/tasks/{task_id}/attachment-files")
+async def task_attachment_files(task_id: str, ctx: Ctx) -> Response:
+    """Attachment files of the comments of a task."""
+    return ok(service.attachment_files(ctx, task_id=task_id))
+
+
+@router.get("/data/projects/{project_id}/attachment-files")
+async def project_attachment_files(project_id: str, ctx: Ctx) -> Response:
+    """Attachment files of the comments of every task of a project."""
+    return ok(service.attachment_files(ctx, project_id=project_id))

@@ -1,0 +1,510 @@
+"""Comment rules: posting (status change, news, notifications), replies, acks, attachments, removal."""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from foxtrack.core import permissions as perm
+from foxtrack.core.context import RequestContext, Tx
+from foxtrack.core.errors import (
+    NOT_FOUND_TEXT,
+    BadRequest,
+    Forbidden,
+    NotFound,
+    validation_error,
+)
+from foxtrack.core.jsonutil import is_uuid, new_id, normalize_datetime, now
+from foxtrack.core.models import COMMENT, MODELS, PERSON, TASK
+from foxtrack.crud import service as crud
+from foxtrack.crud.policy import register
+from foxtrack.db import schema as s
+from foxtrack.storage import storage_of
+from foxtrack.storage.uploads import Upload
+from foxtrack.tasks import queries as tq
+
+Row = dict[str, Any]
+ATTACHMENT = MODELS["attachment-files"]
+NEWS = MODELS["news"]
+NOTIFICATION = MODELS["notification" + "s"]
+ZOU_NOT_FOUND = "404 Not Found: " + NOT_FOUND_TEXT
+MINIMAL_PERSON = ("first_name", "last_name", "full_name", "has_avatar", "role", "id")
+
+
+@dataclass
+class CommentInput:
+    task_status_id: Any
+    text: str = ""
+    checklist: Any = None
+    links: Any = None
+    person_id: Any = None
+    created_at: Any = None
+    for_client: bool = False
+    files: list[Upload] = field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------- serialisation
+
+def minimal_persons(conn: Connection, person_ids: set[str]) -> dict[str, Row]:
+    if not person_ids:
+        return {}
+    p = s.person
+    rows = conn.execute(sa.select(p.c.id, p.c.first_name, p.c.last_name, p.c.has_avatar, p.c.role)
+                        .where(p.c.id.in_(person_ids)))
+    return {r.id: {"first_name": r.first_name, "last_name": r.last_name,
+                   "full_name": f"{r.first_name or ''} {r.last_name or ''}".strip(),
+                   "has_avatar": bool(r.has_avatar), "role": r.role, "id": r.id} for r in rows}
+
+
+def attachments_by_comment(conn: Connection, comment_ids: list[str]) -> dict[str, list[Row]]:
+    out: dict[str, list[Row]] = {i: [] for i in comment_ids}
+    if comment_ids:
+        a = s.attachment_file
+        for row in ATTACHMENT.to_dicts(conn.execute(ATTACHMENT.select().where(a.c.comment_id.in_(comment_ids))
+                                                    .order_by(a.c.created_at, a.c.name))):
+            out.setdefault(row["comment_id"], []).append(row)
+    return out
+
+
+def previews_by_comment(conn: Connection, comment_ids: list[str]) -> dict[str, list[Row]]:
+    out: dict[str, list[Row]] = {i: [] for i in comment_ids}
+    if comment_ids:
+        link, pf = s.comment_preview_link, s.preview_file
+        stmt = (sa.select(link.c.comment_id, pf.c.id, pf.c.task_id, pf.c.revision, pf.c.extension, pf.c.width,
+                          pf.c.height, pf.c.duration, pf.c.status, pf.c.validation_status, pf.c.original_name,
+                          pf.c.position, pf.c.annotations)
+                .join(pf, pf.c.id == link.c.preview_file_id).where(link.c.comment_id.in_(comment_ids))
+                .order_by(pf.c.revision.desc(), pf.c.position))
+        for r in conn.execute(stmt):
+            out[r.comment_id].append({
+                "id": r.id, "task_id": r.task_id, "revision": r.revision, "extension": r.extension,
+                "width": r.width, "height": r.height, "duration": r.duration, "status": r.status,
+                "validation_status": r.validation_status, "original_name": r.original_name,
+                "position": r.position, "annotations": r.annotations or [],
+            })
+    return out
+
+
+def decorate(conn: Connection, comments: list[Row], full_person: bool = False, full_status: bool = False,
+             status: bool = True) -> list[Row]:
+    """Add person, task_status, relations and attachment files to comment rows (batched)."""
+    if not comments:
+        return comments
+    COMMENT.add_relations(conn, comments)
+    ids = [c["id"] for c in comments]
+    previews = previews_by_comment(conn, ids)
+    attachments = attachments_by_comment(conn, ids)
+    person_ids = {c["person_id"] for c in comments if c.get("person_id")}
+    if full_person:
+        people = {p["id"]: p for p in tq.persons(conn, list(person_ids))}
+        for p in people.values():
+            p.pop("departments", None)
+    else:
+        people = minimal_persons(conn, person_ids)
+    statuses: dict[str, Row] = {}
+    status_ids = {c["task_status_id"] for c in comments if c.get("task_status_id")}
+    if status_ids and status:
+        ts = s.task_status
+        if full_status:
+            statuses = {r["id"]: r for r in tq.TASK_STATUS.to_dicts(
+                conn.execute(tq.TASK_STATUS.select().where(ts.c.id.in_(status_ids))))}
+        else:
+            statuses = {r.id: {"name": r.name, "short_name": r.short_name, "color": r.color, "id": r.id}
+                        for r in conn.execute(sa.select(ts.c.id, ts.c.name, ts.c.short_name, ts.c.color)
+                                              .where(ts.c.id.in_(status_ids)))}
+    for c in comments:
+        c["replies"] = c.get("replies") or []
+        c["checklist"] = c.get("checklist") or []
+        c["links"] = c.get("links") or []
+        c["for_client"] = bool(c.get("for_client"))
+        c["previews"] = previews[c["id"]]
+        c["attachment_files"] = attachments[c["id"]]
+        if c.get("person_id") in people:
+            c["person"] = people[c["person_id"]]
+        if status and c.get("task_status_id") in statuses:
+            c["task_status"] = statuses[c["task_status_id"]]
+    return comments
+
+
+def _shape_one(ctx: RequestContext, conn: Connection, row: Row) -> Row:
+    return decorate(conn, [row], status=False)[0]
+
+
+def _before_update(ctx: RequestContext, tx: Tx, current: Row, values: Row) -> Row:
+    body = values.get("__body__") or {}
+    if "comment" in body and "text" not in body and isinstance(body["comment"], str):
+        values["text"] = body["comment"]
+    if not ctx.is_manager and current.get("person_id") != ctx.person_id:
+        raise Forbidden()
+    for key in ("object_id", "object_type", "person_id"):
+        values.pop(key, None)
+    values["editor_id"] = ctx.person_id
+    return values
+
+
+def _after_update(ctx: RequestContext, tx: Tx, row: Row, current: Row) -> Row:
+    tx.emit("comment:update", {"comment_id": row["id"], "task_id": row["object_id"], "person_id": row["person_id"],
+                               "for_client": bool(row.get("for_client"))},
+            project_id=_task_project(tx.conn, row["object_id"]))
+    return decorate(tx.conn, [row], status=False)[0]
+
+
+def _delete_hook(ctx: RequestContext, tx: Tx, comment: Row, force: bool) -> None:
+    task = tq.load_task(tx.conn, comment["object_id"])
+    perm.check_project_access(ctx, tx.conn, task["project_id"])
+    if not ctx.is_manager and comment.get("person_id") != ctx.person_id:
+        raise Forbidden()
+    remove_comment(ctx, tx, comment, task)
+
+
+register("comments", update="all", delete="all", shape_one=_shape_one, before_update=_before_update,
+         after_update=_after_update, delete_hook=_delete_hook, event_prefix="")
+
+
+def _task_project(conn: Connection, task_id: str) -> str | None:
+    return conn.execute(sa.select(s.task.c.project_id).where(s.task.c.id == task_id)).scalar()
+
+
+# ----------------------------------------------------------------------------- reads
+
+def task_comments(ctx: RequestContext, task_id: str) -> list[Row]:
+    """Comments of a task, newest first, with author, status, previews and attachments."""
+    with ctx.read() as conn:
+        task = tq.load_task(conn, task_id)
+        role = perm.check_project_access(ctx, conn, task["project_id"])
+        c = s.comment
+        clauses = [c.c.object_id == task_id]
+        if role == perm.CLIENT:
+            clauses.append(c.c.for_client.is_(True))
+        rows = COMMENT.to_dicts(conn.execute(COMMENT.select().where(*clauses)
+                                             .order_by(c.c.created_at.desc(), c.c.id)))
+        return decorate(conn, rows)
+
+
+def task_comment(ctx: RequestContext, task_id: str, comment_id: str) -> Row:
+    with ctx.read() as conn:
+        task = tq.load_task(conn, task_id)
+        perm.check_project_access(ctx, conn, task["project_id"])
+        comment = tq.load(conn, COMMENT, comment_id)
+        if comment["object_id"] != task_id:
+            raise NotFound()
+        return decorate(conn, [comment])[0]
+
+
+# ----------------------------------------------------------------------------- posting
+
+MENTION = re.compile(r"@([^\s@#][^@#\n]*)")
+
+
+def _mentions(conn: Connection, project_id: str, text: str) -> tuple[list[str], list[str]]:
+    if "@" not in text:
+        return [], []
+    link, p = s.project_person_link, s.person
+    team = conn.execute(sa.select(p.c.id, p.c.first_name, p.c.last_name).join(link, link.c.person_id == p.c.id)
+                        .where(link.c.project_id == project_id))
+    people = [pid for pid, first, last in team
+              if f"@{(first or '')} {(last or '')}".strip() in text]
+    departments = [r.id for r in conn.execute(sa.select(s.department.c.id, s.department.c.name))
+                   if f"@{r.name}" in text]
+    return people, departments
+
+
+def add_comment(ctx: RequestContext, task_id: str, data: CommentInput) -> Row:
+    """Post a comment: may change the task status; records news, notifications and events."""
+    if not data.task_status_id:
+        raise validation_error({"task_status_id": "Field required"}, "Validation error.")
+    checklist = _json_list(data.checklist, "checklist")
+    links = _json_list(data.links, "links")
+    with ctx.write() as tx:
+        conn = tx.conn
+        if not is_uuid(task_id):
+            raise NotFound(ZOU_NOT_FOUND)
+        task = TASK.get(conn, task_id)
+        if task is None:
+            raise NotFound(ZOU_NOT_FOUND)
+        status = tq.TASK_STATUS.get(conn, data.task_status_id) if is_uuid(data.task_status_id) else None
+        if status is None:
+            raise NotFound(ZOU_NOT_FOUND)
+        role = perm.check_task_action_access(ctx, conn, task)
+        perm.check_task_status_access(role, status)
+        author_id = ctx.person_id
+        created_at = now()
+        for_client = bool(data.for_client)
+        if ctx.is_manager or role in (perm.ADMIN, perm.MANAGER):
+            if data.person_id:
+                if not is_uuid(data.person_id) or PERSON.get(conn, data.person_id) is None:
+                    raise NotFound(ZOU_NOT_FOUND)
+                author_id = data.person_id
+            if data.created_at:
+                try:
+                    created_at = normalize_datetime(data.created_at) or created_at
+                except ValueError as exc:
+                    raise BadRequest("Wrong date format for created_at.") from exc
+        elif role != perm.CLIENT:
+            for_client = False
+        mentions, department_mentions = _mentions(conn, task["project_id"], data.text or "")
+        comment = crud.insert(tx, COMMENT, {
+            "object_id": task_id, "object_type": "Task", "text": data.text or "", "task_status_id": status["id"],
+            "person_id": author_id, "checklist": checklist, "links": links, "for_client": for_client,
+            "replies": [], "created_at": created_at,
+        }, {"mentions": mentions, "department_mentions": department_mentions})
+        for upload in data.files:
+            _store_attachment(ctx, tx, comment["id"], upload)
+        previous_status_id = task["task_status_id"]
+        _apply_status(tx, task, status, created_at)
+        tx.emit("comment:new", {"comment_id": comment["id"], "task_id": task_id, "task_status_id": status["id"],
+                                "person_id": author_id, "for_client": for_client}, project_id=task["project_id"])
+        if previous_status_id != status["id"]:
+            tx.emit("task:status-changed", {"task_id": task_id, "new_task_status_id": status["id"],
+                                            "previous_task_status_id": previous_status_id, "person_id": author_id},
+                    project_id=task["project_id"])
+            if status.get("is_feedback_request"):
+                tx.emit("task:to-review", {"task_id": task_id, "comment_id": comment["id"],
+                                           "new_task_status_id": status["id"],
+                                           "previous_task_status_id": previous_status_id,
+                                           "person_id": author_id}, project_id=task["project_id"])
+        _news(tx, task, comment, status, change=previous_status_id != status["id"], author_id=author_id)
+        _notify(tx, task, comment, author_id, mentions)
+        return decorate(conn, [comment], full_person=True, full_status=True)[0]
+
+
+def _json_list(value: Any, name: str) -> list[Any]:
+    if value in (None, ""):
+        return []
+    if isinstance(value, str):
+        import orjson
+
+        try:
+            value = orjson.loads(value)
+        except orjson.JSONDecodeError as exc:
+            raise validation_error({name: "Invalid JSON"}, "Validation error.") from exc
+    if not isinstance(value, list):
+        raise validation_error({name: "Input should be a valid list"}, "Validation error.")
+    return value
+
+
+def _apply_status(tx: Tx, task: Row, status: Row, stamp: str) -> None:
+    values: Row = {"task_status_id": status["id"], "last_comment_date": stamp}
+    changed = task["task_status_id"] != status["id"]
+    if changed:
+        if status.get("is_retake"):
+            values["retake_count"] = (task.get("retake_count") or 0) + 1
+        if status.get("is_wip") and not task.get("real_start_date"):
+            values["real_start_date"] = stamp
+        if status.get("is_feedback_request"):
+            values["end_date"] = stamp
+        if status.get("is_done"):
+            values["done_date"] = stamp
+    crud.update_row(tx, TASK, task["id"], values)
+    tx.emit("task:update", {"task_id": task["id"]}, project_id=task["project_id"])
+
+
+def _news(tx: Tx, task: Row, comment: Row, status: Row, change: bool, author_id: str,
+          preview_file_id: str | None = None) -> None:
+    news = crud.insert(tx, NEWS, {"change": change, "author_id": author_id, "comment_id": comment["id"],
+                                  "task_id": task["id"], "project_id": task["project_id"],
+                                  "preview_file_id": preview_file_id})
+    tx.emit("news:new", {"news_id": news["id"], "task_type_id": task["task_type_id"],
+                         "task_status_id": status["id"]}, project_id=task["project_id"])
+
+
+def _notify(tx: Tx, task: Row, comment: Row, author_id: str, mentions: list[str]) -> None:
+    sub = s.subscription
+    followers = [r[0] for r in tx.execute(sa.select(sub.c.person_id).where(sub.c.task_id == task["id"]))]
+    recipients = dict.fromkeys(tq.assignee_ids(tx.conn, task["id"]) + followers)
+    for person_id, kind in [*((p, "comment") for p in recipients), *((p, "mention") for p in mentions)]:
+        if person_id == author_id:
+            continue
+        note = crud.insert(tx, NOTIFICATION, {"person_id": person_id, "author_id": author_id, "type": kind,
+                                              "comment_id": comment["id"], "task_id": task["id"], "read": False,
+                                              "change": False})
+        tx.emit("notification:new", {"notification_id": note["id"], "person_id": person_id},
+                project_id=task["project_id"])
+
+
+# ----------------------------------------------------------------------------- attachments
+
+def _store_attachment(ctx: RequestContext, tx: Tx, comment_id: str, upload: Upload) -> Row:
+    name = Path(upload.filename or "file").name
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    attachment_id = new_id()
+    size = storage_of(ctx.state).save("files", "attachments", attachment_id, upload.path)
+    mimetype = upload.content_type if upload.content_type not in (None, "application/octet-stream") else None
+    mimetype = mimetype or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return crud.insert(tx, ATTACHMENT, {"id": attachment_id, "name": name, "size": size, "extension": extension,
+                                        "mimetype": mimetype, "comment_id": comment_id})
+
+
+def add_attachments(ctx: RequestContext, task_id: str, comment_id: str, files: list[Upload]) -> list[Row]:
+    if not files:
+        raise BadRequest("No file given.")
+    with ctx.write() as tx:
+        task = tq.load_task(tx.conn, task_id)
+        perm.check_task_action_access(ctx, tx.conn, task)
+        comment = tq.load(tx.conn, COMMENT, comment_id)
+        if comment["object_id"] != task_id:
+            raise NotFound()
+        out = [_store_attachment(ctx, tx, comment_id, f) for f in files]
+        tx.emit("comment:update", {"comment_id": comment_id, "task_id": task_id,
+                                   "person_id": comment["person_id"], "for_client": bool(comment["for_client"])},
+                project_id=task["project_id"])
+        return out
+
+
+def attachment_for_download(ctx: RequestContext, attachment_id: str) -> tuple[Row, Path]:
+    with ctx.read() as conn:
+        attachment = tq.load(conn, ATTACHMENT, attachment_id)
+        comment = COMMENT.get(conn, attachment["comment_id"]) if attachment.get("comment_id") else None
+        if comment is not None:
+            project_id = _task_project(conn, comment["object_id"])
+            if project_id:
+                perm.check_project_access(ctx, conn, project_id)
+    store = storage_of(ctx.state)
+    if not store.exists("files", "attachments", attachment_id):
+        raise NotFound()
+    return attachment, store.path("files", "attachments", attachment_id)
+
+
+def delete_attachment(ctx: RequestContext, task_id: str, comment_id: str, attachment_id: str) -> None:
+    with ctx.write() as tx:
+        task = tq.load_task(tx.conn, task_id)
+        comment = tq.load(tx.conn, COMMENT, comment_id)
+        attachment = tq.load(tx.conn, ATTACHMENT, attachment_id)
+        if comment["object_id"] != task_id or attachment["comment_id"] != comment_id:
+            raise NotFound()
+        perm.check_project_access(ctx, tx.conn, task["project_id"])
+        if not ctx.is_manager and comment["person_id"] != ctx.person_id:
+            raise Forbidden()
+        tx.execute(s.attachment_file.delete().where(s.attachment_file.c.id == attachment_id))
+    storage_of(ctx.state).delete("files", "attachments", attachment_id)
+
+
+# ----------------------------------------------------------------------------- replies and acks
+
+def _comment_on_task(ctx: RequestContext, conn: Connection, task_id: str, comment_id: str) -> tuple[Row, Row]:
+    task = tq.load_task(conn, task_id)
+    perm.check_project_access(ctx, conn, task["project_id"])
+    comment = tq.load(conn, COMMENT, comment_id)
+    if comment["object_id"] != task_id:
+        raise NotFound()
+    return task, comment
+
+
+def reply(ctx: RequestContext, task_id: str, comment_id: str, body: Row) -> Row:
+    text = body.get("text")
+    if not isinstance(text, str):
+        raise validation_error({"text": "Field required"}, "Validation error.")
+    with ctx.write() as tx:
+        task, comment = _comment_on_task(ctx, tx.conn, task_id, comment_id)
+        mentions, department_mentions = _mentions(tx.conn, task["project_id"], text)
+        entry = {"id": new_id(), "date": now()[:19], "person_id": ctx.person_id, "text": text,
+                 "mentions": mentions, "department_mentions": department_mentions}
+        replies = list(comment.get("replies") or []) + [entry]
+        crud.update_row(tx, COMMENT, comment_id, {"replies": replies})
+        tx.emit("comment:reply", {"task_id": task_id, "comment_id": comment_id, "reply_id": entry["id"]},
+                project_id=task["project_id"])
+        if comment.get("person_id") and comment["person_id"] != ctx.person_id:
+            note = crud.insert(tx, NOTIFICATION, {"person_id": comment["person_id"], "author_id": ctx.person_id,
+                                                  "type": "reply", "comment_id": comment_id, "task_id": task_id,
+                                                  "reply_id": entry["id"], "read": False, "change": False})
+            tx.emit("notification:new", {"notification_id": note["id"], "person_id": comment["person_id"]},
+                    project_id=task["project_id"])
+        return entry
+
+
+def delete_reply(ctx: RequestContext, task_id: str, comment_id: str, reply_id: str) -> Row:
+    with ctx.write() as tx:
+        task, comment = _comment_on_task(ctx, tx.conn, task_id, comment_id)
+        replies = list(comment.get("replies") or [])
+        target = next((r for r in replies if r.get("id") == reply_id), None)
+        if target is None:
+            raise NotFound()
+        if not ctx.is_manager and target.get("person_id") != ctx.person_id:
+            raise Forbidden()
+        replies = [r for r in replies if r.get("id") != reply_id]
+        crud.update_row(tx, COMMENT, comment_id, {"replies": replies})
+        tx.execute(s.notification.delete().where(s.notification.c.reply_id == reply_id))
+        tx.emit("comment:delete-reply", {"task_id": task_id, "comment_id": comment_id, "reply_id": reply_id},
+                project_id=task["project_id"])
+        row = tq.load(tx.conn, COMMENT, comment_id)
+        return decorate(tx.conn, [row], status=False)[0]
+
+
+def acknowledge(ctx: RequestContext, task_id: str, comment_id: str) -> Row:
+    """Toggle the caller's acknowledgement of a comment."""
+    link = s.comment_acknoledgments
+    with ctx.write() as tx:
+        task, _comment = _comment_on_task(ctx, tx.conn, task_id, comment_id)
+        present = tx.execute(sa.select(link.c.person_id).where(link.c.comment_id == comment_id,
+                                                               link.c.person_id == ctx.person_id)).first()
+        if present is None:
+            tx.execute(link.insert().values(comment_id=comment_id, person_id=ctx.person_id))
+            name = "comment:acknowledge"
+        else:
+            tx.execute(link.delete().where(link.c.comment_id == comment_id, link.c.person_id == ctx.person_id))
+            name = "comment:unacknowledge"
+        tx.emit(name, {"comment_id": comment_id, "person_id": ctx.person_id}, project_id=task["project_id"],
+                persist=False)
+        row = tq.load(tx.conn, COMMENT, comment_id)
+        return decorate(tx.conn, [row], status=False)[0]
+
+
+# ----------------------------------------------------------------------------- removal
+
+def delete_task_comment(ctx: RequestContext, task_id: str, comment_id: str) -> None:
+    with ctx.write() as tx:
+        task, comment = _comment_on_task(ctx, tx.conn, task_id, comment_id)
+        if not ctx.is_manager and comment.get("person_id") != ctx.person_id:
+            raise Forbidden()
+        remove_comment(ctx, tx, comment, task)
+
+
+def remove_comment(ctx: RequestContext, tx: Tx, comment: Row, task: Row) -> None:
+    """Delete a comment with its links, attachments, news and notifications; reset the task."""
+    comment_id = comment["id"]
+    attachment_ids = [r[0] for r in tx.execute(sa.select(s.attachment_file.c.id)
+                                               .where(s.attachment_file.c.comment_id == comment_id))]
+    for link in (s.comment_preview_link, s.comment_mentions, s.comment_department_mentions,
+                 s.comment_acknoledgments):
+        tx.execute(link.delete().where(link.c.comment_id == comment_id))
+    for table in (s.attachment_file, s.news, s.notification):
+        tx.execute(table.delete().where(table.c.comment_id == comment_id))
+    tx.execute(s.comment.delete().where(s.comment.c.id == comment_id))
+    _reset_task(tx, task)
+    tx.emit("comment:delete", {"comment_id": comment_id, "task_id": task["id"]}, project_id=task["project_id"])
+    store = storage_of(ctx.state)
+    for attachment_id in attachment_ids:
+        store.delete("files", "attachments", attachment_id)
+
+
+def _reset_task(tx: Tx, task: Row) -> None:
+    c = s.comment
+    last = tx.execute(sa.select(c.c.task_status_id, c.c.created_at).where(c.c.object_id == task["id"])
+                      .order_by(c.c.created_at.desc()).limit(1)).first()
+    values: Row = {"last_comment_date": last.created_at if last else None}
+    if last is not None and last.task_status_id:
+        values["task_status_id"] = last.task_status_id
+    crud.update_row(tx, TASK, task["id"], values)
+
+
+def attachment_files(ctx: RequestContext, task_id: str | None = None, project_id: str | None = None) -> list[Row]:
+    """Attachment files of a task's comments, or of every task of a project."""
+    a, c = s.attachment_file, s.comment
+    with ctx.read() as conn:
+        if task_id is not None:
+            task = tq.load_task(conn, task_id)
+            perm.check_project_access(ctx, conn, task["project_id"])
+            comments = sa.select(c.c.id).where(c.c.object_id == task_id)
+        else:
+            tq.load(conn, tq.PROJECT, str(project_id))
+            perm.check_project_access(ctx, conn, project_id)
+            tasks = sa.select(s.task.c.id).where(s.task.c.project_id == project_id)
+            comments = sa.select(c.c.id).where(c.c.object_id.in_(tasks))
+        return ATTACHMENT.to_dicts(conn.execute(ATTACHMENT.select().where(a.c.comment_id.in_(comments))
+                                                .order_by(a.c.created_at)))

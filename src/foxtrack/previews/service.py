@@ -1,0 +1,424 @@
+"""Preview files: creation on a comment, upload and variants, main preview, downloads, lists."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from foxtrack.core import permissions as perm
+from foxtrack.core.context import RequestContext, Tx
+from foxtrack.core.errors import BadRequest, Forbidden, NotFound
+from foxtrack.core.jsonutil import is_uuid, new_id
+from foxtrack.core.models import COMMENT, ENTITY, MODELS, PERSON, PROJECT, TASK
+from foxtrack.crud import service as crud
+from foxtrack.crud.policy import register
+from foxtrack.db import schema as s
+from foxtrack.previews import media
+from foxtrack.storage import storage_of
+from foxtrack.storage.uploads import Upload
+from foxtrack.tasks import queries as tq
+
+Row = dict[str, Any]
+PREVIEW = MODELS["preview-files"]
+PICTURE_VARIANTS = {"thumbnails": "thumbnails", "thumbnails-square": "thumbnails-square",
+                    "previews": "previews", "originals": "original"}
+
+
+# ----------------------------------------------------------------------------- CRUD hooks
+
+def comment_ids(conn: Connection, preview_ids: list[str]) -> dict[str, list[str]]:
+    link = s.comment_preview_link
+    out: dict[str, list[str]] = {i: [] for i in preview_ids}
+    for comment_id, preview_id in conn.execute(sa.select(link.c.comment_id, link.c.preview_file_id)
+                                               .where(link.c.preview_file_id.in_(preview_ids))):
+        out[preview_id].append(comment_id)
+    return out
+
+
+def _shape_one(ctx: RequestContext, conn: Connection, row: Row) -> Row:
+    if row.get("task_id"):
+        project_id = conn.execute(sa.select(s.task.c.project_id).where(s.task.c.id == row["task_id"])).scalar()
+        if project_id:
+            perm.check_project_access(ctx, conn, project_id)
+    row["comments"] = comment_ids(conn, [row["id"]])[row["id"]]
+    return row
+
+
+def _delete_hook(ctx: RequestContext, tx: Tx, preview: Row, force: bool) -> None:
+    task = TASK.get(tx.conn, preview["task_id"]) if preview.get("task_id") else None
+    if task is not None:
+        perm.check_task_action_access(ctx, tx.conn, task)
+    elif not ctx.is_admin:
+        raise Forbidden()
+    remove_preview(ctx, tx, preview)
+    tx.emit("preview-file:delete", {"preview_file_id": preview["id"]},
+            project_id=task["project_id"] if task else None)
+
+
+register("preview-files", shape_one=_shape_one, delete="all", delete_hook=_delete_hook)
+
+
+def remove_preview(ctx: RequestContext, tx: Tx, preview: Row) -> None:
+    preview_id = preview["id"]
+    tx.execute(s.comment_preview_link.delete().where(s.comment_preview_link.c.preview_file_id == preview_id))
+    tx.execute(s.entity.update().where(s.entity.c.preview_file_id == preview_id).values(preview_file_id=None))
+    tx.execute(s.task.update().where(s.task.c.last_preview_file_id == preview_id).values(last_preview_file_id=None))
+    tx.execute(s.news.update().where(s.news.c.preview_file_id == preview_id).values(preview_file_id=None))
+    tx.execute(s.preview_file.delete().where(s.preview_file.c.id == preview_id))
+    store = storage_of(ctx.state)
+    for bucket, prefix in (("pictures", "original"), ("pictures", "thumbnails"), ("pictures", "thumbnails-square"),
+                           ("pictures", "previews"), ("movies", "source"), ("movies", "previews"),
+                           ("movies", "lowdef"), ("files", "previews")):
+        store.delete(bucket, prefix, preview_id)
+
+
+# ----------------------------------------------------------------------------- creation
+
+def _revision(conn: Connection, task_id: str, comment_id: str, wanted: Any) -> tuple[int, int]:
+    pf, link = s.preview_file, s.comment_preview_link
+    if wanted not in (None, ""):
+        try:
+            revision = int(wanted)
+        except (TypeError, ValueError) as exc:
+            raise BadRequest("Revision must be an integer.") from exc
+    else:
+        same = conn.execute(sa.select(sa.func.max(pf.c.revision)).join(link, link.c.preview_file_id == pf.c.id)
+                            .where(link.c.comment_id == comment_id)).scalar()
+        if same is None:
+            revision = int(conn.execute(sa.select(sa.func.max(pf.c.revision)).where(pf.c.task_id == task_id))
+                           .scalar() or 0) + 1
+        else:
+            revision = int(same)
+    position = (conn.execute(sa.select(sa.func.max(pf.c.position)).where(pf.c.task_id == task_id,
+                                                                          pf.c.revision == revision)).scalar()
+                or 0) + 1
+    return revision, position
+
+
+def add_preview(ctx: RequestContext, task_id: str, comment_id: str, body: Row) -> Row:
+    """A new (still empty) preview file on a comment; its file comes with the upload."""
+    with ctx.write() as tx:
+        task = tq.load_task(tx.conn, task_id)
+        comment = tq.load(tx.conn, COMMENT, comment_id)
+        if comment["object_id"] != task_id:
+            raise NotFound()
+        perm.check_task_action_access(ctx, tx.conn, task)
+        revision, position = _revision(tx.conn, task_id, comment_id, body.get("revision"))
+        project = PROJECT.get(tx.conn, task["project_id"]) or {}
+        if project.get("is_single_preview_per_revision") and position > 1:
+            raise BadRequest("Only one preview per revision is allowed for this project.")
+        preview = crud.insert(tx, PREVIEW, {
+            "name": new_id()[:13], "revision": revision, "position": position, "extension": "mp4",
+            "source": "webgui", "status": "processing", "validation_status": "neutral", "task_id": task_id,
+            "person_id": ctx.person_id, "is_movie": False, "file_size": 0, "width": 0, "height": 0,
+            "duration": 0,
+        })
+        tx.execute(s.comment_preview_link.insert().values(comment_id=comment_id, preview_file_id=preview["id"]))
+        tx.execute(s.news.update().where(s.news.c.comment_id == comment_id).values(preview_file_id=preview["id"]))
+        tx.emit("preview-file:new", {"preview_file_id": preview["id"], "comment_id": comment_id},
+                project_id=task["project_id"])
+        preview["comments"] = [comment_id]
+        return preview
+
+
+# ----------------------------------------------------------------------------- upload
+
+def _extension(filename: str) -> str:
+    name = Path(filename).name
+    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+async def upload_preview(ctx: RequestContext, preview_id: str, upload: Upload | None) -> Row:
+    """Store the uploaded file of a preview: pictures get PNG variants, movies and other files are
+    stored as they are; the preview becomes ``ready``."""
+    with ctx.read() as conn:
+        preview = tq.load(conn, PREVIEW, preview_id)
+        task = TASK.get(conn, preview["task_id"]) if preview.get("task_id") else None
+        if task is None:
+            raise NotFound()
+        perm.check_task_action_access(ctx, conn, task)
+    if upload is None:
+        raise BadRequest("No file given.")
+    extension = _extension(upload.filename)
+    original_name = Path(upload.filename).stem
+    store = storage_of(ctx.state)
+    values: Row = {"original_name": original_name, "status": "ready"}
+    if extension in media.PICTURE_EXTENSIONS:
+        with tempfile.TemporaryDirectory(dir=upload.path.parent) as workdir:
+            try:
+                variants = await asyncio.to_thread(media.build_picture_variants, upload.path, Path(workdir),
+                                                   extension == "png")
+            except media.BadPicture as exc:
+                raise BadRequest("The uploaded file is not a valid picture.") from exc
+
+            def save_all() -> int:
+                size = store.save("pictures", "original", preview_id, variants.original)
+                store.save("pictures", "thumbnails", preview_id, variants.thumbnail)
+                store.save("pictures", "thumbnails-square", preview_id, variants.square)
+                store.save("pictures", "previews", preview_id, variants.preview)
+                return size
+
+            size = await asyncio.to_thread(save_all)
+        values.update(extension="png", width=variants.width, height=variants.height, file_size=size,
+                      is_movie=False)
+    elif extension in media.MOVIE_EXTENSIONS:
+        size = await asyncio.to_thread(store.save, "movies", "source", preview_id, upload.path)
+        values.update(extension=extension, file_size=size, is_movie=True)
+    else:
+        size = await asyncio.to_thread(store.save, "files", "previews", preview_id, upload.path)
+        values.update(extension=extension or "bin", file_size=size, is_movie=False)
+    with ctx.write() as tx:
+        crud.update_row(tx, PREVIEW, preview_id, values)
+        tx.execute(s.task.update().where(s.task.c.id == task["id"]).values(last_preview_file_id=preview_id))
+        row = tq.load(tx.conn, PREVIEW, preview_id)
+        comment_id = next(iter(comment_ids(tx.conn, [preview_id])[preview_id]), None)
+        project_id = task["project_id"]
+        tx.emit("preview-file:add-file", {"preview_file_id": preview_id, "comment_id": comment_id,
+                                          "task_id": task["id"], "revision": row["revision"],
+                                          "extension": row["extension"], "status": row["status"]},
+                project_id=project_id)
+        tx.emit("preview-file:update", {"preview_file_id": preview_id, "status": row["status"]},
+                project_id=project_id)
+        project = PROJECT.get(tx.conn, project_id) or {}
+        if project.get("is_set_preview_automated"):
+            _set_main(tx, ctx, row, task)
+    return row
+
+
+# ----------------------------------------------------------------------------- main preview
+
+def _set_main(tx: Tx, ctx: RequestContext, preview: Row, task: Row) -> Row:
+    crud.update_row(tx, ENTITY, task["entity_id"], {"preview_file_id": preview["id"]})
+    entity = tq.load(tx.conn, ENTITY, task["entity_id"])
+    entity["preview_file_status"] = preview["status"]
+    tx.emit("preview-file:set-main", {"entity_id": entity["id"], "preview_file_id": preview["id"],
+                                      "preview_file_status": preview["status"]}, project_id=task["project_id"])
+    return entity
+
+
+def set_main_preview(ctx: RequestContext, preview_id: str) -> Row:
+    """Make a preview the thumbnail of its task's entity; answers the entity."""
+    with ctx.write() as tx:
+        preview = tq.load(tx.conn, PREVIEW, preview_id)
+        task = TASK.get(tx.conn, preview["task_id"]) if preview.get("task_id") else None
+        if task is None:
+            raise NotFound()
+        perm.check_task_action_access(ctx, tx.conn, task)
+        return _set_main(tx, ctx, preview, task)
+
+
+def set_task_main_preview(ctx: RequestContext, task_id: str) -> Row:
+    """Make the last preview of a task the thumbnail of its entity."""
+    pf = s.preview_file
+    with ctx.write() as tx:
+        task = tq.load_task(tx.conn, task_id)
+        perm.check_task_action_access(ctx, tx.conn, task)
+        row = tx.execute(PREVIEW.select().where(pf.c.task_id == task_id)
+                         .order_by(pf.c.revision.desc(), pf.c.position, pf.c.created_at.desc()).limit(1)).first()
+        if row is None:
+            raise BadRequest("This task has no preview.")
+        return _set_main(tx, ctx, PREVIEW.to_dict(row), task)
+
+
+# ----------------------------------------------------------------------------- reads
+
+def task_previews(ctx: RequestContext, task_id: str) -> list[Row]:
+    pf = s.preview_file
+    with ctx.read() as conn:
+        task = tq.load_task(conn, task_id)
+        perm.check_project_access(ctx, conn, task["project_id"])
+        return PREVIEW.to_dicts(conn.execute(PREVIEW.select().where(pf.c.task_id == task_id)
+                                             .order_by(pf.c.revision.desc(), pf.c.position)))
+
+
+def entity_preview_files(ctx: RequestContext, entity_id: str) -> dict[str, list[Row]]:
+    """``{task_type_id: [revisions newest first]}``; extra files of a revision nest in ``previews``."""
+    pf, t = s.preview_file, s.task
+    with ctx.read() as conn:
+        entity = tq.load(conn, ENTITY, entity_id)
+        perm.check_project_access(ctx, conn, entity["project_id"])
+        rows = conn.execute(
+            sa.select(pf.c.id, pf.c.revision, pf.c.position, pf.c.original_name, pf.c.extension, pf.c.width,
+                      pf.c.height, pf.c.duration, pf.c.status, pf.c.annotations, pf.c.created_at, pf.c.task_id,
+                      pf.c.file_size, t.c.task_type_id)
+            .join(t, t.c.id == pf.c.task_id).where(t.c.entity_id == entity_id)
+            .order_by(t.c.task_type_id, pf.c.revision.desc(), pf.c.position, pf.c.created_at)
+        )
+        out: dict[str, list[Row]] = {}
+        heads: dict[tuple[str, int], Row] = {}
+        for r in rows:
+            item = {"id": r.id, "revision": r.revision, "original_name": r.original_name, "extension": r.extension,
+                    "width": r.width, "height": r.height, "duration": r.duration, "status": r.status,
+                    "annotations": r.annotations, "created_at": (r.created_at or "")[:19], "task_id": r.task_id,
+                    "original_width": None, "original_height": None, "original_duration": None,
+                    "original_file_size": None}
+            head = heads.get((r.task_type_id, r.revision))
+            if head is None:
+                item["previews"] = []
+                heads[(r.task_type_id, r.revision)] = item
+                out.setdefault(r.task_type_id, []).append(item)
+            else:
+                item["task_type_id"] = r.task_type_id
+                item["position"] = r.position
+                head["previews"].append(item)
+    return out
+
+
+# ----------------------------------------------------------------------------- downloads
+
+def preview_for_download(ctx: RequestContext, preview_id: str) -> Row:
+    if not is_uuid(preview_id):
+        raise NotFound()
+    with ctx.read() as conn:
+        preview = PREVIEW.get(conn, preview_id)
+        if preview is None:
+            raise NotFound()
+        if preview.get("task_id"):
+            project_id = conn.execute(sa.select(s.task.c.project_id).where(s.task.c.id == preview["task_id"])).scalar()
+            perm.check_project_access(ctx, conn, project_id)
+    return preview
+
+
+def picture_path(ctx: RequestContext, preview: Row, variant: str, extension: str) -> Path:
+    store = storage_of(ctx.state)
+    if extension == "png" and variant in PICTURE_VARIANTS:
+        prefix = PICTURE_VARIANTS[variant]
+        if store.exists("pictures", prefix, preview["id"]):
+            return store.path("pictures", prefix, preview["id"])
+    elif variant == "originals" and extension == preview.get("extension"):
+        for bucket, prefix in (("files", "previews"), ("movies", "source")):
+            if store.exists(bucket, prefix, preview["id"]):
+                return store.path(bucket, prefix, preview["id"])
+    raise NotFound()
+
+
+def movie_path(ctx: RequestContext, preview: Row, quality: str) -> Path:
+    store = storage_of(ctx.state)
+    order = {"originals": ("previews", "lowdef", "source"), "low": ("lowdef", "previews", "source"),
+             "source": ("source",)}[quality]
+    for prefix in order:
+        if store.exists("movies", prefix, preview["id"]):
+            return store.path("movies", prefix, preview["id"])
+    raise NotFound()
+
+
+def download_name(ctx: RequestContext, preview: Row, extension: str) -> str:
+    """``<project>_<episode>_<sequence>_<entity>_<task type>_v<revision>.<ext>`` as Zou names downloads."""
+    with ctx.read() as conn:
+        task = TASK.get(conn, preview["task_id"]) if preview.get("task_id") else None
+        if task is None:
+            return f"{preview['id']}.{extension}"
+        parts = []
+        project = PROJECT.get(conn, task["project_id"])
+        if project:
+            parts.append(project["name"])
+        entity = ENTITY.get(conn, task["entity_id"])
+        chain: list[str] = []
+        while entity is not None and len(chain) < 3:
+            chain.insert(0, entity["name"])
+            entity = ENTITY.get(conn, entity["parent_id"]) if entity.get("parent_id") else None
+        parts.extend(chain)
+        task_type = tq.TASK_TYPE.get(conn, task["task_type_id"])
+        if task_type:
+            parts.append(task_type["name"])
+    name = "_".join(parts).replace(" ", "_").lower()
+    return f"{name}_v{preview['revision']}.{extension}"
+
+
+# ----------------------------------------------------------------------------- thumbnails of persons,
+# projects and organisations
+
+AVATAR_KINDS = {"persons": (s.person, (150, 150)), "projects": (s.project, (150, 100)),
+                "organisations": (s.organisation, (150, 100))}
+
+
+def _check_avatar_access(ctx: RequestContext, conn: Connection, kind: str, item_id: str) -> None:
+    if kind == "persons":
+        perm.check_self_or_admin(ctx, item_id)
+    elif kind == "projects":
+        perm.check_manager_project_access(ctx, conn, item_id)
+    else:
+        perm.require_admin(ctx)
+
+
+async def upload_avatar(ctx: RequestContext, kind: str, item_id: str, upload: Upload | None) -> Row:
+    table, size = AVATAR_KINDS[kind]
+    if not is_uuid(item_id):
+        raise NotFound()
+    with ctx.read() as conn:
+        if conn.execute(sa.select(table.c.id).where(table.c.id == item_id)).first() is None:
+            raise NotFound()
+        _check_avatar_access(ctx, conn, kind, item_id)
+    if upload is None:
+        raise BadRequest("No file given.")
+    target = upload.path.with_name(upload.path.name + ".png")
+    try:
+        await asyncio.to_thread(media.build_avatar, upload.path, target, size)
+    except media.BadPicture as exc:
+        raise BadRequest("The uploaded file is not a valid picture.") from exc
+    await asyncio.to_thread(storage_of(ctx.state).save, "pictures", "thumbnails", item_id, target)
+    with ctx.write() as tx:
+        tx.execute(table.update().where(table.c.id == item_id).values(has_avatar=True))
+        tx.emit(f"{kind[:-1]}:set-thumbnail", {f"{kind[:-1]}_id": item_id},
+                project_id=item_id if kind == "projects" else None)
+    return {"thumbnail_path": f"/api/pictures/thumbnails/{kind}/{item_id}.png"}
+
+
+def avatar_path(ctx: RequestContext, kind: str, item_id: str) -> Path:
+    if kind not in AVATAR_KINDS or not is_uuid(item_id):
+        raise NotFound()
+    store = storage_of(ctx.state)
+    if not store.exists("pictures", "thumbnails", item_id):
+        raise NotFound()
+    return store.path("pictures", "thumbnails", item_id)
+
+
+def person_exists(conn: Connection, person_id: str) -> bool:
+    return PERSON.get(conn, person_id) is not None
+
+
+def add_extra_preview(ctx: RequestContext, task_id: str, comment_id: str, ref_preview_id: str) -> Row:
+    """Another file for the revision of ``ref_preview_id`` (next position), on the same comment."""
+    with ctx.read() as conn:
+        ref = tq.load(conn, PREVIEW, ref_preview_id)
+    return add_preview(ctx, task_id, comment_id, {"revision": ref["revision"]})
+
+
+def remove_comment_preview(ctx: RequestContext, task_id: str, comment_id: str, preview_id: str) -> None:
+    with ctx.write() as tx:
+        task = tq.load_task(tx.conn, task_id)
+        tq.load(tx.conn, COMMENT, comment_id)
+        preview = tq.load(tx.conn, PREVIEW, preview_id)
+        if preview.get("task_id") != task_id:
+            raise NotFound()
+        perm.check_task_action_access(ctx, tx.conn, task)
+        remove_preview(ctx, tx, preview)
+        tx.emit("preview-file:delete", {"preview_file_id": preview_id}, project_id=task["project_id"])
+
+
+def update_position(ctx: RequestContext, preview_id: str, body: Row) -> Row:
+    """Move a preview within its revision (1-based position); the others shift."""
+    pf = s.preview_file
+    try:
+        position = max(1, int(body["position"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BadRequest("position must be an integer") from exc
+    with ctx.write() as tx:
+        preview = tq.load(tx.conn, PREVIEW, preview_id)
+        task = TASK.get(tx.conn, preview["task_id"]) if preview.get("task_id") else None
+        if task is None:
+            raise NotFound()
+        perm.check_task_action_access(ctx, tx.conn, task)
+        siblings = [r[0] for r in tx.execute(sa.select(pf.c.id).where(
+            pf.c.task_id == task["id"], pf.c.revision == preview["revision"], pf.c.id != preview_id
+        ).order_by(pf.c.position, pf.c.created_at))]
+        siblings.insert(min(position, len(siblings) + 1) - 1, preview_id)
+        for index, sibling_id in enumerate(siblings, start=1):
+            crud.update_row(tx, PREVIEW, sibling_id, {"position": index})
+        tx.emit("preview-file:update", {"preview_file_id": preview_id}, project_id=task["project_id"])
+        return tq.load(tx.conn, PREVIEW, preview_id)

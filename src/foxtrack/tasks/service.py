@@ -1,0 +1,447 @@
+"""Task rules: creation, assignation, time spent, deletion; one transaction per change."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from foxtrack.core import permissions as perm
+from foxtrack.core.context import RequestContext, Tx
+from foxtrack.core.errors import BadRequest, Forbidden, NotFound, validation_error
+from foxtrack.core.jsonutil import is_uuid, normalize_date, now
+from foxtrack.core.models import ENTITY, PERSON, TASK
+from foxtrack.crud import service as crud
+from foxtrack.crud.policy import register
+from foxtrack.db import schema as s
+from foxtrack.tasks import queries as q
+
+Row = dict[str, Any]
+WERKZEUG_FORBIDDEN = ("You don't have the permission to access the requested resource. It is either "
+                      "read-protected or not readable by the server.")
+
+
+# ----------------------------------------------------------------------------- generic CRUD hooks
+
+def _before_create(ctx: RequestContext, tx: Tx, values: Row) -> Row:
+    values["name"] = values.get("name") or "main"
+    if not values.get("task_status_id"):
+        values["task_status_id"] = q.default_task_status_id(tx.conn)
+    for key, table in (("entity_id", s.entity), ("task_type_id", s.task_type), ("task_status_id", s.task_status)):
+        if values.get(key) and tx.execute(sa.select(table.c.id).where(table.c.id == values[key])).first() is None:
+            raise BadRequest(f"Wrong {key.removesuffix('_id').replace('_', ' ')} id.")
+    if not values.get("project_id") and values.get("entity_id"):
+        values["project_id"] = tx.execute(sa.select(s.entity.c.project_id)
+                                          .where(s.entity.c.id == values["entity_id"])).scalar()
+    return values
+
+
+def _delete_hook(ctx: RequestContext, tx: Tx, task: Row, force: bool) -> None:
+    remove_task(tx, task)
+    tx.emit("task:delete", {"task_id": task["id"], "entity_id": task["entity_id"],
+                            "task_type_id": task["task_type_id"]}, project_id=task["project_id"])
+
+
+register("tasks", before_create=_before_create, delete_hook=_delete_hook, event_prefix="task")
+register("time-spents", delete="self", owner_column="person_id")
+
+
+def remove_task(tx: Tx, task: Row) -> None:
+    """Delete a task and everything hanging off it (comments, previews, time spents...)."""
+    task_id = task["id"]
+    comment_ids = [r[0] for r in tx.execute(sa.select(s.comment.c.id).where(s.comment.c.object_id == task_id))]
+    preview_ids = [r[0] for r in tx.execute(sa.select(s.preview_file.c.id)
+                                            .where(s.preview_file.c.task_id == task_id))]
+    if comment_ids:
+        for link in (s.comment_preview_link, s.comment_mentions, s.comment_department_mentions,
+                     s.comment_acknoledgments):
+            tx.execute(link.delete().where(link.c.comment_id.in_(comment_ids)))
+        tx.execute(s.attachment_file.delete().where(s.attachment_file.c.comment_id.in_(comment_ids)))
+    if preview_ids:
+        tx.execute(s.comment_preview_link.delete().where(s.comment_preview_link.c.preview_file_id.in_(preview_ids)))
+        tx.execute(s.entity.update().where(s.entity.c.preview_file_id.in_(preview_ids)).values(preview_file_id=None))
+    for table in (s.notification, s.news, s.subscription, s.time_spent, s.preview_file):
+        tx.execute(table.delete().where(table.c.task_id == task_id))
+    tx.execute(s.comment.delete().where(s.comment.c.object_id == task_id))
+    tx.execute(s.task_person_link.delete().where(s.task_person_link.c.task_id == task_id))
+    tx.execute(s.task.delete().where(s.task.c.id == task_id))
+
+
+# ----------------------------------------------------------------------------- reads
+
+def task_for_read(ctx: RequestContext, conn: Connection, task_id: str) -> Row:
+    task = q.load_task(conn, task_id)
+    perm.check_project_access(ctx, conn, task["project_id"])
+    return task
+
+
+def full_task(ctx: RequestContext, task_id: str) -> Row:
+    """The task with its project, entity, type, status, assigner and assignees embedded."""
+    with ctx.read() as conn:
+        task = task_for_read(ctx, conn, task_id)
+        name_of = ctx.state.entity_type_name
+        assignees = q.assignee_ids(conn, task_id)
+        task["assignees"] = assignees
+        entity = q.entity_dict(conn, name_of, task["entity_id"])
+        task["entity"] = entity
+        if entity is not None:
+            task["entity_type"] = q.ENTITY_TYPE.get(conn, entity["entity_type_id"])
+            sequence = q.entity_dict(conn, name_of, entity.get("parent_id"))
+            if sequence is not None and sequence["type"] == "Sequence":
+                task["sequence"] = sequence
+                episode = q.entity_dict(conn, name_of, sequence.get("parent_id"))
+                if episode is not None:
+                    task["episode"] = episode
+            elif sequence is not None and sequence["type"] == "Episode":
+                task["episode"] = sequence
+            elif entity.get("source_id"):
+                episode = q.entity_dict(conn, name_of, entity["source_id"])
+                if episode is not None and episode["type"] == "Episode":
+                    task["episode"] = episode
+        task["project"] = q.project_dict(conn, task["project_id"])
+        task["task_type"] = q.TASK_TYPE.get(conn, task["task_type_id"])
+        task["task_status"] = q.TASK_STATUS.get(conn, task["task_status_id"])
+        if task.get("assigner_id"):
+            assigner = q.persons(conn, [task["assigner_id"]])
+            if assigner:
+                task["assigner"] = assigner[0]
+        task["persons"] = q.persons(conn, assignees)
+        task["is_subscribed"] = q.is_subscribed(conn, ctx.person_id, task_id)
+    return task
+
+
+def entity_tasks(ctx: RequestContext, entity_id: str, relations: bool) -> list[Row]:
+    """Tasks of one entity with their display names (``data/shots|assets/{id}/tasks``)."""
+    with ctx.read() as conn:
+        entity = q.load(conn, ENTITY, entity_id)
+        perm.check_project_access(ctx, conn, entity["project_id"])
+        tasks = q.tasks_with_names(conn, s.task.c.entity_id == entity_id)
+        if relations:
+            TASK.add_relations(conn, tasks)
+    return tasks
+
+
+def project_tasks(ctx: RequestContext, project_id: str, page: int, limit: int) -> Any:
+    with ctx.read() as conn:
+        q.load(conn, q.PROJECT, project_id)
+        perm.check_project_access(ctx, conn, project_id)
+        stmt = TASK.select().where(s.task.c.project_id == project_id)
+        if page > 0:
+            total = conn.execute(sa.select(sa.func.count()).select_from(s.task)
+                                 .where(s.task.c.project_id == project_id)).scalar() or 0
+            rows = TASK.to_dicts(conn.execute(stmt.order_by(s.task.c.created_at, s.task.c.id)
+                                              .limit(limit).offset((page - 1) * limit)))
+            TASK.add_relations(conn, rows)
+            return {"data": rows, "total": total, "nb_pages": math.ceil(total / limit), "limit": limit,
+                    "offset": (page - 1) * limit, "page": page}
+        rows = TASK.to_dicts(conn.execute(stmt))
+        TASK.add_relations(conn, rows)
+        return rows
+
+
+def person_tasks(ctx: RequestContext, person_id: str) -> list[Row]:
+    """Unfinished tasks of a person in open projects."""
+    with ctx.read() as conn:
+        q.load(conn, PERSON, person_id)
+        if not ctx.is_manager and person_id != ctx.person_id:
+            raise Forbidden()
+        link = s.task_person_link
+        open_projects = sa.select(s.project.c.id).join(
+            s.project_status, s.project_status.c.id == s.project.c.project_status_id
+        ).where(s.project_status.c.name == "Open")
+        tasks = q.tasks_with_names(
+            conn,
+            s.task.c.id.in_(sa.select(link.c.task_id).where(link.c.person_id == person_id)),
+            s.task_status.c.is_done.isnot(True),
+            s.task.c.project_id.in_(open_projects),
+        )
+        TASK.add_relations(conn, tasks)
+    return tasks
+
+
+# ----------------------------------------------------------------------------- creation in bulk
+
+def _create_task(ctx: RequestContext, tx: Tx, entity: Row, task_type_id: str, status_id: str | None) -> Row | None:
+    exists = tx.execute(sa.select(s.task.c.id).where(
+        s.task.c.entity_id == entity["id"], s.task.c.task_type_id == task_type_id, s.task.c.name == "main"
+    )).first()
+    if exists is not None:
+        return None
+    values = {"name": "main", "entity_id": entity["id"], "project_id": entity["project_id"],
+              "task_type_id": task_type_id, "task_status_id": status_id, "assigner_id": ctx.person_id}
+    task = crud.insert(tx, TASK, values, {"assignees": []})
+    tx.emit("task:new", {"task_id": task["id"]}, project_id=entity["project_id"])
+    return task
+
+
+def _check_task_types(conn: Connection, task_type_ids: list[Any]) -> list[str]:
+    if not isinstance(task_type_ids, list):
+        raise validation_error({"task_type_ids": "Must be a list of ids."}, "Validation error.")
+    for tid in task_type_ids:
+        if not is_uuid(tid):
+            raise BadRequest("Malformed ID.")
+        if conn.execute(sa.select(s.task_type.c.id).where(s.task_type.c.id == tid)).first() is None:
+            raise NotFound()
+    return list(dict.fromkeys(task_type_ids))
+
+
+def create_entity_tasks(ctx: RequestContext, entity_id: str, task_type_ids: Any) -> list[Row]:
+    """``POST data/entities/{id}/tasks``: one task per type not yet on the entity."""
+    with ctx.write() as tx:
+        entity = q.load(tx.conn, ENTITY, entity_id)
+        perm.check_manager_project_access(ctx, tx.conn, entity["project_id"])
+        type_ids = _check_task_types(tx.conn, task_type_ids or [])
+        status_id = q.default_task_status_id(tx.conn)
+        created = [t for t in (_create_task(ctx, tx, entity, tid, status_id) for tid in type_ids) if t]
+        return q.with_type_and_status(tx.conn, created)
+
+
+def create_tasks_for_type(ctx: RequestContext, project_id: str, task_type_id: str, kind: str,
+                          entity_ids: Any, episode_id: str | None) -> list[Row]:
+    """``POST actions/projects/{p}/task-types/{tt}/{shots|assets}/create-tasks``."""
+    with ctx.write() as tx:
+        q.load(tx.conn, q.PROJECT, project_id)
+        perm.check_manager_project_access(ctx, tx.conn, project_id)
+        _check_task_types(tx.conn, [task_type_id])
+        e, et = s.entity, s.entity_type
+        clauses: list[sa.ColumnElement[bool]] = [e.c.project_id == project_id]
+        temporal = sa.select(et.c.id).where(et.c.name.in_(("Shot", "Sequence", "Episode", "Scene", "Edit", "Concept")))
+        if kind == "shots":
+            clauses.append(e.c.entity_type_id.in_(sa.select(et.c.id).where(et.c.name == "Shot")))
+            if episode_id:
+                clauses.append(e.c.parent_id.in_(sa.select(e.c.id).where(e.c.parent_id == episode_id)))
+        else:
+            clauses.append(e.c.entity_type_id.notin_(temporal))
+            if episode_id:
+                clauses.append(e.c.source_id == episode_id)
+        if isinstance(entity_ids, list) and entity_ids:
+            if not all(is_uuid(i) for i in entity_ids):
+                raise BadRequest("Malformed ID.")
+            clauses.append(e.c.id.in_(entity_ids))
+        clauses.append(e.c.canceled.isnot(True))
+        entities = ENTITY.to_dicts(tx.execute(ENTITY.select().where(*clauses)))
+        status_id = q.default_task_status_id(tx.conn)
+        created = [t for t in (_create_task(ctx, tx, ent, task_type_id, status_id) for ent in entities) if t]
+        TASK.add_relations(tx.conn, created)
+        return q.with_type_and_status(tx.conn, created)
+
+
+# ----------------------------------------------------------------------------- assignation
+
+def _check_assign(ctx: RequestContext, conn: Connection, task: Row) -> None:
+    perm.check_supervisor_project_access(ctx, conn, task["project_id"])
+
+
+def assign(ctx: RequestContext, person_id: str, task_ids: Any) -> list[Row]:
+    """Add ``person_id`` to the assignees of each task; the caller becomes the assigner."""
+    if not isinstance(task_ids, list):
+        raise validation_error({"task_ids": "Field required"}, "Validation error.")
+    with ctx.write() as tx:
+        q.load(tx.conn, PERSON, person_id)
+        out = []
+        for task_id in task_ids:
+            task = q.load_task(tx.conn, str(task_id))
+            _check_assign(ctx, tx.conn, task)
+            _assign_one(ctx, tx, task, person_id)
+            out.append(q.load_task(tx.conn, task["id"]))
+        TASK.add_relations(tx.conn, out)
+        return out
+
+
+def _assign_one(ctx: RequestContext, tx: Tx, task: Row, person_id: str) -> None:
+    link = s.task_person_link
+    if person_id not in q.assignee_ids(tx.conn, task["id"]):
+        tx.execute(link.insert().values(task_id=task["id"], person_id=person_id))
+        _subscribe(tx, person_id, task["id"])
+    crud.update_row(tx, TASK, task["id"], {"assigner_id": ctx.person_id})
+    tx.emit("task:assign", {"task_id": task["id"], "person_id": person_id}, project_id=task["project_id"])
+
+
+def _subscribe(tx: Tx, person_id: str, task_id: str) -> None:
+    sub = s.subscription
+    exists = tx.execute(sa.select(sub.c.id).where(sub.c.person_id == person_id, sub.c.task_id == task_id)).first()
+    if exists is None:
+        crud.insert(tx, q.MODELS["subscriptions"], {"person_id": person_id, "task_id": task_id})
+
+
+def assign_task(ctx: RequestContext, task_id: str, person_id: Any) -> Row:
+    if not is_uuid(person_id):
+        raise validation_error({"person_id": "Field required"}, "Validation error.")
+    with ctx.write() as tx:
+        task = q.load_task(tx.conn, task_id)
+        q.load(tx.conn, PERSON, person_id)
+        _check_assign(ctx, tx.conn, task)
+        _assign_one(ctx, tx, task, person_id)
+        row = q.load_task(tx.conn, task_id)
+        TASK.add_relations(tx.conn, [row])
+        return row
+
+
+def clear_assignation(ctx: RequestContext, task_ids: Any, person_id: Any) -> list[str]:
+    """Remove one person (or everybody) from the assignees of tasks; answers the task ids."""
+    if not isinstance(task_ids, list):
+        raise validation_error({"task_ids": "Field required"}, "Validation error.")
+    link = s.task_person_link
+    with ctx.write() as tx:
+        done = []
+        for task_id in task_ids:
+            task = q.load_task(tx.conn, str(task_id))
+            _check_assign(ctx, tx.conn, task)
+            current = q.assignee_ids(tx.conn, task["id"])
+            removed = [person_id] if person_id else current
+            removed = [p for p in removed if p in current]
+            if removed:
+                tx.execute(link.delete().where(link.c.task_id == task["id"], link.c.person_id.in_(removed)))
+                crud.update_row(tx, TASK, task["id"], {})
+            for pid in removed:
+                tx.emit("task:unassign", {"task_id": task["id"], "person_id": pid}, project_id=task["project_id"])
+            done.append(task["id"])
+        return done
+
+
+# ----------------------------------------------------------------------------- time spent
+
+def _duration(body: Row) -> int:
+    value = body.get("duration")
+    if value is None:
+        raise validation_error({"duration": "Field required"}, "Validation error.")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        try:
+            value = float(value)
+        except (TypeError, ValueError) as exc:
+            raise validation_error({"duration": "Input should be a valid number"}, "Validation error.") from exc
+    if value <= 0:
+        raise validation_error({"duration": "Input should be greater than 0"}, "Validation error.")
+    return round(value)
+
+
+def _time_spent_target(ctx: RequestContext, tx: Tx, task_id: str, date: str, person_id: str) -> tuple[Row, str]:
+    task = q.load_task(tx.conn, task_id)
+    q.load(tx.conn, PERSON, person_id)
+    try:
+        day = normalize_date(date)
+    except ValueError as exc:
+        raise BadRequest("Wrong date format.") from exc
+    if day is None:
+        raise BadRequest("Wrong date format.")
+    perm.check_project_access(ctx, tx.conn, task["project_id"])
+    if person_id not in q.assignee_ids(tx.conn, task_id):
+        raise Forbidden(WERKZEUG_FORBIDDEN)
+    if person_id != ctx.person_id and not ctx.is_manager:
+        perm.check_supervisor_project_access(ctx, tx.conn, task["project_id"])
+    return task, day
+
+
+def set_time_spent(ctx: RequestContext, task_id: str, date: str, person_id: str, body: Row,
+                   add: bool = False) -> Row:
+    """Set (or add to) the minutes a person spent on a task that day; keeps ``task.duration``."""
+    duration = _duration(body)
+    tsp = s.time_spent
+    with ctx.write() as tx:
+        task, day = _time_spent_target(ctx, tx, task_id, date, person_id)
+        row = tx.execute(q.TIME_SPENT.select().where(tsp.c.task_id == task_id, tsp.c.person_id == person_id,
+                                                     tsp.c.date == day)).first()
+        if row is None:
+            spent = crud.insert(tx, q.TIME_SPENT, {"task_id": task_id, "person_id": person_id, "date": day,
+                                                   "duration": duration})
+            event = "time-spent:new"
+        else:
+            current = q.TIME_SPENT.to_dict(row)
+            value = current["duration"] + duration if add else duration
+            crud.update_row(tx, q.TIME_SPENT, current["id"], {"duration": value})
+            spent = q.TIME_SPENT.get(tx.conn, current["id"]) or current
+            event = "time-spent:update"
+        crud.update_row(tx, TASK, task_id, {"duration": q.time_spent_total(tx.conn, task_id)})
+        tx.emit(event, {"time_spent_id": spent["id"]}, project_id=task["project_id"])
+        return spent
+
+
+def delete_time_spent(ctx: RequestContext, task_id: str, date: str, person_id: str) -> None:
+    tsp = s.time_spent
+    with ctx.write() as tx:
+        task, day = _time_spent_target(ctx, tx, task_id, date, person_id)
+        row = tx.execute(sa.select(tsp.c.id).where(tsp.c.task_id == task_id, tsp.c.person_id == person_id,
+                                                   tsp.c.date == day)).first()
+        if row is None:
+            raise NotFound()
+        tx.execute(tsp.delete().where(tsp.c.id == row[0]))
+        crud.update_row(tx, TASK, task_id, {"duration": q.time_spent_total(tx.conn, task_id)})
+        tx.emit("time-spent:delete", {"time_spent_id": row[0]}, project_id=task["project_id"])
+
+
+def task_time_spents(ctx: RequestContext, task_id: str, date: str | None = None) -> Row:
+    """``{total, <person_id>: [time spents]}`` for a task (optionally one day)."""
+    tsp = s.time_spent
+    with ctx.read() as conn:
+        task_for_read(ctx, conn, task_id)
+        clauses = [tsp.c.task_id == task_id]
+        if date is not None:
+            try:
+                clauses.append(tsp.c.date == normalize_date(date))
+            except ValueError as exc:
+                raise BadRequest("Wrong date format.") from exc
+        rows = q.TIME_SPENT.to_dicts(conn.execute(q.TIME_SPENT.select().where(*clauses).order_by(tsp.c.date)))
+    out: Row = {"total": sum(r["duration"] for r in rows)}
+    for r in rows:
+        out.setdefault(r["person_id"], []).append(r)
+    return out
+
+
+# ----------------------------------------------------------------------------- open tasks
+
+def open_tasks(ctx: RequestContext, params: dict[str, str]) -> Row:
+    """Unfinished tasks of open projects with display fields and status stats (``data/tasks/open-tasks``)."""
+    from foxtrack.tasks import open_tasks as ot
+
+    return ot.open_tasks(ctx, params)
+
+
+def touch(tx: Tx, task_id: str, **values: Any) -> None:
+    values["updated_at"] = now()
+    tx.execute(s.task.update().where(s.task.c.id == task_id).values(**values))
+
+
+# ----------------------------------------------------------------------------- project-wide lists and batch removal
+
+def project_rows(ctx: RequestContext, project_id: str, model_path: str) -> list[Row]:
+    """Comments, preview files, subscriptions or notifications of a project's tasks (managers)."""
+    with ctx.read() as conn:
+        q.load(conn, q.PROJECT, project_id)
+        perm.check_manager_project_access(ctx, conn, project_id)
+        model = q.MODELS[model_path]
+        table = model.table
+        column = table.c.object_id if model_path == "comments" else table.c.task_id
+        tasks = sa.select(s.task.c.id).where(s.task.c.project_id == project_id)
+        return model.to_dicts(conn.execute(model.select().where(column.in_(tasks)).order_by(table.c.created_at)))
+
+
+def entity_type_tasks(ctx: RequestContext, entity_id: str, task_type_id: str) -> list[Row]:
+    with ctx.read() as conn:
+        entity = q.load(conn, ENTITY, entity_id)
+        q.load(conn, q.TASK_TYPE, task_type_id)
+        perm.check_project_access(ctx, conn, entity["project_id"])
+        rows = TASK.to_dicts(conn.execute(TASK.select().where(s.task.c.entity_id == entity_id,
+                                                              s.task.c.task_type_id == task_type_id)))
+        TASK.add_relations(conn, rows)
+        return rows
+
+
+def delete_tasks(ctx: RequestContext, project_id: str, task_ids: Any = None, task_type_id: str | None = None) -> None:
+    """Delete tasks of a project: the listed ones, or all of one task type."""
+    with ctx.write() as tx:
+        q.load(tx.conn, q.PROJECT, project_id)
+        perm.check_manager_project_access(ctx, tx.conn, project_id)
+        clauses = [s.task.c.project_id == project_id]
+        if task_type_id is not None:
+            q.load(tx.conn, q.TASK_TYPE, task_type_id)
+            clauses.append(s.task.c.task_type_id == task_type_id)
+        else:
+            if not isinstance(task_ids, list) or not all(is_uuid(i) for i in task_ids):
+                raise BadRequest("A list of task ids is expected.")
+            clauses.append(s.task.c.id.in_(task_ids))
+        for task in TASK.to_dicts(tx.execute(TASK.select().where(*clauses))):
+            remove_task(tx, task)
+            tx.emit("task:delete", {"task_id": task["id"], "entity_id": task["entity_id"],
+                                    "task_type_id": task["task_type_id"]}, project_id=project_id)
