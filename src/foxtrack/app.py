@@ -117,8 +117,9 @@ def create_app(settings: Settings | None = None, *, prepare_database: bool = Tru
     from foxtrack import routes
     from foxtrack.events import RealtimeServer
 
-    for router in routes.routers():
-        app.include_router(router)
+    from foxtrack import _routing
+
+    _routing.install(app, routes.routers())
     manager = None
     if settings.redis_url:
         import socketio

@@ -38,6 +38,8 @@ class AppState:
     # jti -> (checked at, role, is_bot): a verified token is trusted for AUTH_CACHE_SECONDS before
     # its revocation and person are checked again; local revocations drop it at once.
     auth_cache: dict[str, tuple[float, str, bool]] = field(default_factory=dict)
+    # token -> claims of tokens whose signature was already verified (expiry is still checked)
+    verified_tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def invalidate_auth(self, jti: str | None = None) -> None:
         if jti is None:
@@ -169,6 +171,20 @@ def raw_token(request: Request) -> str | None:
 
 
 def decode_token(state: AppState, token: str, expected_type: str = "access") -> dict[str, Any]:
+    # A token whose signature was verified once is the same token: skip the HMAC, not the expiry.
+    known = state.verified_tokens.get(token)
+    if known is not None and known.get("type") == expected_type:
+        exp = known.get("exp")
+        if exp is None or exp > time.time():
+            return known
+    claims = _decode_token(state, token, expected_type)
+    if len(state.verified_tokens) > 20000:
+        state.verified_tokens.clear()
+    state.verified_tokens[token] = claims
+    return claims
+
+
+def _decode_token(state: AppState, token: str, expected_type: str = "access") -> dict[str, Any]:
     try:
         claims: dict[str, Any] = jwt.decode(
             token, state.secret, algorithms=["HS256"], options={"require": ["sub"], "verify_exp": True}

@@ -1,0 +1,94 @@
+"""Indexed route dispatch.
+
+FastAPI scans every route in order for every request; with a few hundred Kitsu routes that scan
+costs more than most handlers. Routes are flattened into the app's router and indexed by the
+request's segment count and first two literal segments, so a request only tries the handful of
+routes that could match, in their original order (the order still decides ambiguities). Anything
+the index cannot place (a 404, a trailing-slash redirect) falls back to the normal router.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from starlette.routing import BaseRoute, Match
+
+Scope = MutableMapping[str, Any]
+ASGI = Callable[[Scope, Any, Any], Awaitable[None]]
+
+
+class _Shape:
+    __slots__ = ("count", "literals", "variable")
+
+    def __init__(self, path: str | None):
+        if path is None:
+            self.count, self.literals, self.variable = 0, (None, None), True
+            return
+        segs = path.strip("/").split("/") if path.strip("/") else []
+        self.variable = any(":path" in s for s in segs)
+        self.count = len(segs)
+        lits = [None if "{" in s else s for s in segs[:2]]
+        while len(lits) < 2:
+            lits.append("")
+        self.literals = (lits[0], lits[1])
+
+    def admits(self, count: int, first: str, second: str) -> bool:
+        if not self.variable and self.count != count:
+            return False
+        a, b = self.literals
+        return (a is None or a == first) and (b is None or b == second or (self.variable and b == ""))
+
+
+class IndexedDispatch:
+    def __init__(self, routes: list[BaseRoute], fallback: ASGI, router: Any):
+        self.routes = routes
+        self.fallback = fallback
+        self.router = router
+        self.shapes = [_Shape(getattr(r, "path", None)) for r in routes]
+        self.known_second = {s.literals[1] for s in self.shapes if s.literals[1]}
+        self.cache: dict[tuple[int, str, str], list[BaseRoute]] = {}
+
+    def candidates(self, path: str) -> list[BaseRoute]:
+        stripped = path.strip("/")
+        segs = stripped.split("/") if stripped else []
+        first = segs[0] if segs else ""
+        second = segs[1] if len(segs) > 1 else ""
+        if second and second not in self.known_second:
+            second = "\x00"  # a value (an id): only parameter routes can take it
+        key = (len(segs), first, second)
+        found = self.cache.get(key)
+        if found is None:
+            found = [r for r, shape in zip(self.routes, self.shapes) if shape.admits(*key) or shape.variable]
+            if len(self.cache) < 4096:
+                self.cache[key] = found
+        return found
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.fallback(scope, receive, send)
+            return
+        scope.setdefault("router", self.router)
+        partial: tuple[BaseRoute, Scope] | None = None
+        for route in self.candidates(scope["path"]):
+            match, child = route.matches(scope)
+            if match == Match.FULL:
+                scope.update(child)
+                await route.handle(scope, receive, send)
+                return
+            if match == Match.PARTIAL and partial is None:
+                partial = (route, child)
+        if partial is not None:
+            route, child = partial
+            scope.update(child)
+            await route.handle(scope, receive, send)
+            return
+        await self.fallback(scope, receive, send)
+
+
+def install(app: Any, routers: list[Any]) -> None:
+    """Flatten ``routers`` into ``app.router`` and route through the index."""
+    for router in routers:
+        app.router.routes.extend(router.routes)
+    dispatch = IndexedDispatch(list(app.router.routes), app.router.middleware_stack, app.router)
+    app.router.middleware_stack = dispatch
