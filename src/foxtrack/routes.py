@@ -23,6 +23,7 @@ FEATURES = [
     "foxtrack.search.routes",
     "foxtrack.events_api.routes",
     "foxtrack.webhooks.routes",
+    "foxtrack.files.routes",
     "foxtrack.crud.routes",
 ]
 

@@ -1,0 +1,1 @@
+"""Files: project file trees, working files and output files."""
