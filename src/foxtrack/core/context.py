@@ -90,15 +90,9 @@ class Tx:
         event_id = new_id()
         if persist:
             self.conn.execute(
-                s.api_event.insert().values(
-                    id=event_id,
-                    created_at=stamp,
-                    updated_at=stamp,
-                    name=name,
-                    user_id=self.user_id,
-                    project_id=project_id,
-                    data=payload,
-                )
+                s.api_event.insert(),
+                {"id": event_id, "created_at": stamp, "updated_at": stamp, "name": name, "user_id": self.user_id,
+                 "project_id": project_id, "data": payload},
             )
         self.events.append(
             {"id": event_id, "name": name, "data": payload, "project_id": project_id,

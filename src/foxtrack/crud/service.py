@@ -143,7 +143,8 @@ def insert(tx: Tx, model: Model, values: Row, relations: dict[str, list[str]] | 
     row["created_at"] = row.get("created_at") or stamp
     row["updated_at"] = stamp
     missing_required(model, row)
-    tx.execute(model.table.insert().values(**{k: v for k, v in row.items() if k in model.column_names}))
+    # parameters bound at execution: the INSERT is compiled once per column set, not built per row
+    tx.execute(model.table.insert(), {k: v for k, v in row.items() if k in model.column_names})
     if relations:
         write_relations(tx, model, row["id"], relations, replace=False)
     out = model.to_dict([row.get(k) for k in model.keys])

@@ -449,7 +449,8 @@ task = table(
     Ref("entity_id", "entity", nullable=False),
     Uid("assigner_id"),
     Uid("last_preview_file_id"),
-    sa.UniqueConstraint("name", "project_id", "task_type_id", "entity_id"),
+    # entity first: the lookups "this entity's task of that type" use the prefix of this index
+    sa.UniqueConstraint("entity_id", "task_type_id", "name", "project_id"),
 )
 task_person_link = link("task_person_link", ("task_id", "task"), ("person_id", "person"))
 

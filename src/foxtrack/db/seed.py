@@ -78,7 +78,7 @@ def table_defaults(table: sa.Table) -> dict[str, Any]:
 
 def insert_row(conn: Connection, table: sa.Table, **values: Any) -> dict[str, Any]:
     row = {**table_defaults(table), **stamped(), **values}
-    conn.execute(table.insert().values(**row))
+    conn.execute(table.insert(), row)
     return row
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 
 from foxtrack.core.context import AppState
 from foxtrack.core.models import ENTITY
+from foxtrack.core.rawsql import json_value, raw_rows
 from foxtrack.db import schema as s
 from foxtrack.entities import types
 
@@ -121,12 +122,15 @@ def tasks_for_screen(conn: Connection, entity_clause: sa.ColumnElement[bool], pe
     grouped: dict[str, list[Row]] = {}
     by_id: dict[str, Row] = {}
     ts_idx = [i for i, c in enumerate(columns) if c in _TS]
-    for row in conn.execute(stmt):
+    data_idx = columns.index("data") if "data" in columns else -1
+    for row in raw_rows(conn, stmt):
         values = list(row)
         for i in ts_idx:
             v = values[i]
             if v:
                 values[i] = v[:19]
+        if data_idx >= 0:
+            values[data_idx] = json_value(values[data_idx])
         task = dict(zip(columns, values))
         task["is_subscribed"] = False
         task["assignees"] = []

@@ -118,7 +118,7 @@ def add_preview(ctx: RequestContext, task_id: str, comment_id: str, body: Row) -
             "person_id": ctx.person_id, "is_movie": False, "file_size": 0, "width": 0, "height": 0,
             "duration": 0,
         })
-        tx.execute(s.comment_preview_link.insert().values(comment_id=comment_id, preview_file_id=preview["id"]))
+        tx.execute(s.comment_preview_link.insert(), dict(comment_id=comment_id, preview_file_id=preview["id"]))
         tx.execute(s.news.update().where(s.news.c.comment_id == comment_id).values(preview_file_id=preview["id"]))
         tx.emit("preview-file:new", {"preview_file_id": preview["id"], "comment_id": comment_id},
                 project_id=task["project_id"])

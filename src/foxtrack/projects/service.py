@@ -237,7 +237,7 @@ def add_team_member(ctx: RequestContext, project_id: str, body: Row) -> Row:
         exists = tx.conn.execute(sa.select(link.c.person_id).where(
             link.c.project_id == project_id, link.c.person_id == person_id)).first()
         if exists is None:
-            tx.execute(link.insert().values(project_id=project_id, person_id=person_id, role=role))
+            tx.execute(link.insert(), dict(project_id=project_id, person_id=person_id, role=role))
         elif role is not None:
             tx.execute(link.update().where(link.c.project_id == project_id, link.c.person_id == person_id)
                        .values(role=role))
@@ -317,7 +317,7 @@ def add_setting(ctx: RequestContext, project_id: str, kind: str, body: Row) -> R
             if values:
                 tx.execute(link.update().where(*where).values(**values))
         else:
-            tx.execute(link.insert().values(project_id=project_id, **{key: item_id}, **values))
+            tx.execute(link.insert(), dict(project_id=project_id, **{key: item_id}, **values))
         crud.update_row(tx, PROJECT, project_id, {})
         tx.emit("project:update", {"project_id": project_id}, project_id=project_id)
         return load_project(tx.conn, project_id)

@@ -253,7 +253,7 @@ def assign(ctx: RequestContext, person_id: str, task_ids: Any) -> list[Row]:
 def _assign_one(ctx: RequestContext, tx: Tx, task: Row, person_id: str) -> None:
     link = s.task_person_link
     if person_id not in q.assignee_ids(tx.conn, task["id"]):
-        tx.execute(link.insert().values(task_id=task["id"], person_id=person_id))
+        tx.execute(link.insert(), dict(task_id=task["id"], person_id=person_id))
         _subscribe(tx, person_id, task["id"])
     crud.update_row(tx, TASK, task["id"], {"assigner_id": ctx.person_id})
     tx.emit("task:assign", {"task_id": task["id"], "person_id": person_id}, project_id=task["project_id"])

@@ -62,7 +62,7 @@ async def create_webhook(request: Request, ctx: Ctx) -> Response:
     row = {"id": new_id(), "created_at": stamp, "updated_at": stamp, "name": "", "secret": None, "events": [],
            "project_id": None, "active": True, "created_by": ctx.person_id, **values}
     with ctx.write() as tx:
-        tx.execute(s.webhook.insert().values(**row))
+        tx.execute(s.webhook.insert(), dict(**row))
         hook = WEBHOOK.get(tx.conn, row["id"])
     return created(_public(hook or {}))
 
