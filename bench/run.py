@@ -46,7 +46,7 @@ def main() -> int:
     if args.keep_data:
         args.keep_data.mkdir(parents=True, exist_ok=True)
     server = start_server(database_url=args.database_url, data_dir=args.keep_data,
-                          env={"FOXTRACK_BCRYPT_ROUNDS": "12"})
+                          env={"FOXTRACK_BCRYPT_ROUNDS": "10"})
     try:
         cmd = [sys.executable, str(SHARED / "bench" / "scenario.py"), "--host", server.api, "--email", server.email,
                "--password", server.password, "--size", args.size, "--out", str(out),

@@ -133,4 +133,12 @@ def create_app(settings: Settings | None = None, *, prepare_database: bool = Tru
     sender = WebhookSender(state, base_delay=settings.webhook_retry_seconds)
     state.extras.setdefault("startup", []).append(sender.start)
     state.extras.setdefault("shutdown", []).append(sender.stop)
-    return ApiPrefix(realtime.asgi(app))
+    from foxtrack.previews import jobs
+
+    jobs.install(state)  # movie transcoding off the request
+    asgi: Any = realtime.asgi(app)
+    if state.engine.dialect.name == "sqlite" and settings.response_cache:
+        from foxtrack.core.response_cache import ResponseCache
+
+        asgi = ResponseCache(asgi, state)
+    return ApiPrefix(asgi)

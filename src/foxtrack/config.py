@@ -18,7 +18,9 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     host: str = "127.0.0.1"
     port: int = 8080
-    bcrypt_rounds: int = 12
+    # cost of new password hashes (OWASP's floor for bcrypt is 10); existing hashes of any cost,
+    # Zou's 12 included, verify as they are
+    bcrypt_rounds: int = 10
     access_token_days: int = 7
     refresh_token_days: int = 15
     admin_email: str | None = None
@@ -29,6 +31,16 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_lock_seconds: int = 60
     webhook_retry_seconds: float = 5.0
+    # serve unchanged GET answers again while the data version is the same (SQLite only)
+    response_cache: bool = True
+    # previews: background transcoding and S3-compatible storage (local files when s3_bucket is unset)
+    media_workers: int = 1
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = None
+    s3_url_seconds: int = 3600
 
     def resolved_database_url(self) -> str:
         if self.database_url:

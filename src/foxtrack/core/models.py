@@ -81,7 +81,9 @@ class Model:
             grouped: dict[str, list[str]] = {i: [] for i in ids}
             local, remote = rel.table.c[rel.local], rel.table.c[rel.remote]
             for chunk in _chunks(ids, 900):
-                for left, right in conn.execute(sa.select(local, remote).where(local.in_(chunk))):
+                # one id: plain equality (SQLAlchemy's expanding IN rewrites the SQL text each time)
+                cond = local == chunk[0] if len(chunk) == 1 else local.in_(chunk)
+                for left, right in conn.execute(sa.select(local, remote).where(cond)):
                     grouped[left].append(right)
             for item in items:
                 item[name] = grouped[item["id"]]
