@@ -23,7 +23,8 @@ from foxtrack.core.errors import ApiError
 
 MAX_BYTES = 128 * 1024 * 1024
 MAX_ENTRY = 16 * 1024 * 1024
-SKIP_PREFIXES = ("/socket.io", "/auth/", "/pictures/", "/movies/", "/data/webhooks", "/status", "/health")
+SKIP_PREFIXES = ("/socket.io", "/auth/login", "/auth/logout", "/auth/refresh-token", "/pictures/", "/movies/",
+                 "/data/webhooks", "/status", "/health")
 
 
 class ResponseCache:

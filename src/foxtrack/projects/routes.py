@@ -135,6 +135,18 @@ async def milestones(project_id: str, ctx: Ctx) -> Response:
     return ok(service.project_rows(ctx, project_id, "milestones"))
 
 
+@router.get("/data/projects/{project_id}/schedule-items")
+async def schedule_items(project_id: str, ctx: Ctx) -> Response:
+    """Schedule items of the project."""
+    return ok(service.schedule_items(ctx, project_id))
+
+
+@router.get("/data/projects/{project_id}/schedule-items/task-types")
+async def task_type_schedule_items(project_id: str, ctx: Ctx) -> Response:
+    """One schedule item per task type of the project, created when missing."""
+    return ok(service.task_type_schedule_items(ctx, project_id))
+
+
 @router.get("/data/projects/{project_id}/task-types")
 async def project_task_types(project_id: str, ctx: Ctx) -> Response:
     """Task types linked to the project."""

@@ -510,3 +510,44 @@ def project_task_types(ctx: RequestContext, project_id: str) -> list[Row]:
                             .where(link.c.project_id == project_id)
                             .order_by(link.c.priority, tt.c.priority, tt.c.name))
         return list(model.to_dicts(rows))
+
+
+SCHEDULE_KEYS = ("id", "start_date", "end_date", "man_days", "project_id", "task_type_id", "object_id")
+
+
+def _schedule_rows(conn: Connection, where: list[sa.ColumnElement[bool]]) -> list[Row]:
+    si = s.schedule_item
+    rows = conn.execute(sa.select(*(si.c[k] for k in SCHEDULE_KEYS)).where(*where).order_by(si.c.start_date))
+    return [dict(zip(SCHEDULE_KEYS, r)) for r in rows]
+
+
+def schedule_items(ctx: RequestContext, project_id: str) -> list[Row]:
+    """Schedule items of the project (as Zou's schedule screen reads them)."""
+    check_id(project_id)
+    with ctx.read() as conn:
+        load_project(conn, project_id)
+        perm.check_project_access(ctx, conn, project_id)
+        return _schedule_rows(conn, [s.schedule_item.c.project_id == project_id])
+
+
+def task_type_schedule_items(ctx: RequestContext, project_id: str) -> list[Row]:
+    """One schedule item per task type of the project (created, today to tomorrow, when missing)."""
+    from datetime import date, timedelta
+
+    check_id(project_id)
+    si, link = s.schedule_item, s.project_task_type_link
+    with ctx.write() as tx:
+        load_project(tx.conn, project_id)
+        perm.check_project_access(ctx, tx.conn, project_id)
+        type_ids = [r[0] for r in tx.execute(sa.select(link.c.task_type_id).where(link.c.project_id == project_id))]
+        have = {r[0] for r in tx.execute(sa.select(si.c.task_type_id).where(
+            si.c.project_id == project_id, si.c.object_id.is_(None)))}
+        today = date.today()
+        for type_id in type_ids:
+            if type_id not in have:
+                row = crud.insert(tx, crud_model("schedule-items"), {
+                    "project_id": project_id, "task_type_id": type_id, "object_id": None,
+                    "start_date": today.isoformat(), "end_date": (today + timedelta(days=1)).isoformat()})
+                tx.emit("schedule-item:new", {"schedule_item_id": row["id"]}, project_id=project_id)
+        return _schedule_rows(tx.conn, [si.c.project_id == project_id, si.c.object_id.is_(None),
+                                        si.c.task_type_id.in_(type_ids or [""])])
