@@ -16,9 +16,27 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Executable
 
 
-def raw_rows(conn: Connection, stmt: Executable) -> Sequence[Any]:
+def _compiled(conn: Connection, stmt: Any) -> tuple[Any, Any]:
+    """The statement compiled for the connection's dialect, reused while its shape repeats
+    (SQLAlchemy's cache key; statements with expanding IN lists are compiled each time)."""
+    key = stmt._generate_cache_key()
+    cache: dict[Any, Any] = conn.engine.__dict__.setdefault("_foxtrack_raw_sql", {})
+    if key is not None:
+        compiled = cache.get(key.key)
+        if compiled is not None:
+            return compiled, compiled.construct_params(extracted_parameters=key.bindparams)
+    compiled = stmt.compile(dialect=conn.dialect, cache_key=key) if key is not None else None
+    if compiled is not None and not compiled.post_compile_params and not compiled.literal_execute_params:
+        if len(cache) > 2000:
+            cache.clear()
+        cache[key.key] = compiled
+        return compiled, compiled.construct_params(extracted_parameters=key.bindparams)
     compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
-    params = compiled.construct_params()
+    return compiled, compiled.construct_params()
+
+
+def raw_rows(conn: Connection, stmt: Executable) -> Sequence[Any]:
+    compiled, params = _compiled(conn, stmt)
     args: Any
     if compiled.positional and compiled.positiontup is not None:
         args = tuple(params[k] for k in compiled.positiontup)
