@@ -167,3 +167,34 @@ def test_two_processes_fan_out_exactly_once(two_processes: tuple[RunningServer, 
     finally:
         sio_a.disconnect()
         sio_b.disconnect()
+
+
+def test_review_room_people_and_sync(server: RunningServer) -> None:
+    c = admin_client(server)
+    project = gazu.project.new_project(f"Room {uuid.uuid4().hex[:6]}", client=c)
+    playlist = gazu.playlist.new_playlist(project, f"Review {uuid.uuid4().hex[:6]}", client=c)
+    alice, alice_inbox = listen(server, c.access_token)
+    bob, bob_inbox = listen(server, c.access_token)
+    try:
+        alice.emit("preview-room:open-playlist", {"playlist_id": playlist["id"]}, namespace="/events")
+        bob.emit("preview-room:open-playlist", {"playlist_id": playlist["id"]}, namespace="/events")
+        alice.emit("preview-room:join", {"playlist_id": playlist["id"]}, namespace="/events")
+        joined = bob_inbox.wait("preview-room:room-people-updated", playlist_id=playlist["id"])
+        assert joined is not None
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            with bob_inbox.lock:
+                people = [d["people"] for n, d in bob_inbox.events if n == "preview-room:room-people-updated"]
+            if people and people[-1]:
+                break
+            time.sleep(0.05)
+        assert people[-1] and len(people[-1]) == 1
+        alice.emit("preview-room:room-updated", {"playlist_id": playlist["id"], "is_playing": True,
+                                                  "current_entity_index": 2}, namespace="/events")
+        update = bob_inbox.wait("preview-room:room-updated", playlist_id=playlist["id"])
+        assert update is not None and update["is_playing"] is True and update["current_entity_index"] == 2
+        time.sleep(0.2)
+        assert alice_inbox.wait("preview-room:room-updated", timeout=0.1) is None  # not echoed to the sender
+    finally:
+        alice.disconnect()
+        bob.disconnect()

@@ -43,6 +43,10 @@ class RealtimeServer:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.sio.on("connect", self._connect_root, namespace="/")
         self.sio.on("connect", self._connect_events, namespace=NAMESPACE)
+        self.sio.on("disconnect", self._disconnect_events, namespace=NAMESPACE)
+        from foxtrack.events.review_rooms import ReviewRooms
+
+        self.review_rooms = ReviewRooms(self.sio, state)
         state.bus.subscribe(self.publish)
 
     def asgi(self, other: Any) -> Any:
@@ -89,6 +93,9 @@ class RealtimeServer:
         last = _last_event_id(environ, auth)
         if last:
             self.sio.start_background_task(self._replay, sid, person_id, role, last)
+
+    async def _disconnect_events(self, sid: str, *_args: Any) -> None:
+        await self.review_rooms.disconnected(sid)
 
     async def _replay(self, sid: str, person_id: str, role: str, last_event_id: str) -> None:
         ev = s.api_event
