@@ -1,4 +1,4 @@
-"""The ``foxtrack`` command: serve, create-admin, demo."""
+"""The ``foxtrack`` command: serve, create-admin, demo, worker."""
 
 from __future__ import annotations
 
@@ -86,6 +86,33 @@ def create_admin(
     ensure_reference_data(state.engine)
     _, created = do_create(state.engine, email, password, settings.bcrypt_rounds)
     console.print(f"Admin {email} {'created' if created else 'updated'}.")
+
+
+@app.command()
+def worker(
+    data_dir: Annotated[Optional[Path], typer.Option(help="The server's data dir (files, unless on S3).")] = None,
+    database_url: Annotated[Optional[str], typer.Option(help="The server's database.")] = None,
+    slots: Annotated[int, typer.Option(help="Movies transcoded at once by this worker.")] = 1,
+) -> None:
+    """Transcode queued movie previews (run beside servers started with FOXTRACK_MEDIA_WORKERS=0)."""
+    import asyncio
+    import logging
+
+    from foxtrack.app import build_state
+    from foxtrack.db.engine import migrate
+    from foxtrack.previews.jobs import MediaWorker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = _settings(data_dir, database_url)
+    state = build_state(settings)
+    migrate(state.engine)
+    console.print(f"foxtrack media worker: {slots} slot(s), data in {settings.data_dir}")
+    try:
+        asyncio.run(MediaWorker(state, slots=slots, poll_seconds=1.0).run_forever())
+    except KeyboardInterrupt:
+        pass
+    finally:
+        state.engine.dispose()
 
 
 def main() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 
 from foxtrack.auth.routes import json_body
 from foxtrack.comments import service
@@ -11,6 +11,8 @@ from foxtrack.comments.service import CommentInput
 from foxtrack.core.context import Ctx
 from foxtrack.core.filters import parse_bool
 from foxtrack.core.jsonutil import created, no_content, ok
+from foxtrack.storage import storage_of
+from foxtrack.storage.serve import serve
 from foxtrack.storage.uploads import ordered_files, received_form
 
 router = APIRouter(tags=["comments"])
@@ -94,11 +96,11 @@ async def delete_attachment(task_id: str, comment_id: str, attachment_id: str, c
 
 
 @router.get("/data/attachment-files/{attachment_id}/file/{file_name}")
-async def download_attachment(attachment_id: str, file_name: str, ctx: Ctx) -> Response:
+async def download_attachment(attachment_id: str, file_name: str, request: Request, ctx: Ctx) -> Response:
     """Download an attachment file."""
-    attachment, path = service.attachment_for_download(ctx, attachment_id)
-    return FileResponse(path, media_type=attachment.get("mimetype") or "application/octet-stream",
-                        filename=attachment.get("name") or file_name, content_disposition_type="inline")
+    attachment = service.attachment_for_download(ctx, attachment_id)
+    return await serve(request, storage_of(ctx.state), "files", "attachments", attachment_id,
+                       attachment.get("mimetype") or "application/octet-stream", attachment.get("name") or file_name)
 
 
 @router.get("/data/tasks/{task_id}/attachment-files")

@@ -357,7 +357,8 @@ def add_attachments(ctx: RequestContext, task_id: str, comment_id: str, files: l
         return out
 
 
-def attachment_for_download(ctx: RequestContext, attachment_id: str) -> tuple[Row, Path]:
+def attachment_for_download(ctx: RequestContext, attachment_id: str) -> Row:
+    """The attachment record, once the caller's access to its project is checked."""
     with ctx.read() as conn:
         attachment = tq.load(conn, ATTACHMENT, attachment_id)
         comment = COMMENT.get(conn, attachment["comment_id"]) if attachment.get("comment_id") else None
@@ -365,10 +366,7 @@ def attachment_for_download(ctx: RequestContext, attachment_id: str) -> tuple[Ro
             project_id = _task_project(conn, comment["object_id"])
             if project_id:
                 perm.check_project_access(ctx, conn, project_id)
-    store = storage_of(ctx.state)
-    if not store.exists("files", "attachments", attachment_id):
-        raise NotFound()
-    return attachment, store.path("files", "attachments", attachment_id)
+    return attachment
 
 
 def delete_attachment(ctx: RequestContext, task_id: str, comment_id: str, attachment_id: str) -> None:

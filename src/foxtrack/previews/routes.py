@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import asyncio
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import APIRouter, Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 
 from foxtrack.auth.routes import json_body
-from foxtrack.core.context import Ctx
+from foxtrack.core.context import Ctx, RequestContext
 from foxtrack.core.errors import NotFound
-from foxtrack.core.jsonutil import created, ok
+from foxtrack.core.jsonutil import JSON, created, ok
 from foxtrack.previews import service
+from foxtrack.storage import storage_of
+from foxtrack.storage.serve import mime_of, serve
 from foxtrack.storage.uploads import received_form
 
+Row = dict[str, Any]
+RETRY_AFTER = 3
+
 router = APIRouter(tags=["previews"])
-CACHE = {"Cache-Control": "max-age=604800, private"}
-MIME = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "mp4": "video/mp4", "mov": "video/quicktime",
-        "webm": "video/webm", "pdf": "application/pdf", "gif": "image/gif"}
-
-
-def _file(path: Path, extension: str, filename: str | None = None, attachment: bool = False) -> FileResponse:
-    return FileResponse(path, media_type=MIME.get(extension, "application/octet-stream"), headers=CACHE,
-                        filename=filename or "", content_disposition_type="attachment" if attachment else "inline")
 
 
 def _split(file_name: str) -> tuple[str, str]:
@@ -88,41 +87,58 @@ async def entity_preview_files(entity_id: str, ctx: Ctx) -> Response:
     return ok(service.entity_preview_files(ctx, entity_id))
 
 
+PROCESSING = {"error": False, "message": "The preview file is still processing.", "status": "processing"}
+
+
+async def _serve_preview(request: Request, ctx: RequestContext, preview_id: str,
+                         locate: Callable[[Row], tuple[str, str]], media_type: str, download_extension: str | None = None,
+                         attachment: bool = False) -> Response:
+    preview = service.preview_for_download(ctx, preview_id)
+    try:
+        bucket, prefix = await asyncio.to_thread(locate, preview)
+    except service.StillProcessing:
+        return JSON(PROCESSING, status_code=202, headers={"Retry-After": str(RETRY_AFTER)})
+    filename = service.download_name(ctx, preview, download_extension) if download_extension else None
+    return await serve(request, storage_of(ctx.state), bucket, prefix, preview_id, media_type, filename, attachment)
+
+
 @router.get("/pictures/{variant}/preview-files/{file_name}")
-async def picture(variant: str, file_name: str, ctx: Ctx) -> Response:
+async def picture(variant: str, file_name: str, request: Request, ctx: Ctx) -> Response:
     """A picture variant (thumbnails, thumbnails-square, previews, originals) of a preview file."""
     if variant not in service.PICTURE_VARIANTS:
         raise NotFound()
     preview_id, extension = _split(file_name)
-    preview = service.preview_for_download(ctx, preview_id)
-    return _file(service.picture_path(ctx, preview, variant, extension), extension)
+    return await _serve_preview(request, ctx, preview_id,
+                                lambda p: service.picture_file(ctx, p, variant, extension), mime_of(extension))
 
 
 @router.get("/pictures/originals/preview-files/{preview_id}/download")
-async def download_picture(preview_id: str, ctx: Ctx) -> Response:
+async def download_picture(preview_id: str, request: Request, ctx: Ctx) -> Response:
     """The original file of a preview as an attachment with a readable name."""
     preview = service.preview_for_download(ctx, preview_id)
     extension = preview.get("extension") or "png"
-    path = service.picture_path(ctx, preview, "originals", extension)
-    return _file(path, extension, service.download_name(ctx, preview, extension), attachment=True)
+    return await _serve_preview(request, ctx, preview_id,
+                                lambda p: service.picture_file(ctx, p, "originals", extension), mime_of(extension),
+                                download_extension=extension, attachment=True)
 
 
 @router.get("/movies/{quality}/preview-files/{file_name}")
-async def movie(quality: str, file_name: str, ctx: Ctx) -> Response:
-    """The movie of a preview (``originals``, ``low`` or ``source``)."""
-    if quality not in ("originals", "low", "source"):
+async def movie(quality: str, file_name: str, request: Request, ctx: Ctx) -> Response:
+    """A movie of a preview (``originals``, ``low``, ``source``) or its scrubbing tiles (``tiles``)."""
+    if quality not in ("originals", "low", "source", "tiles"):
         raise NotFound()
     preview_id, extension = _split(file_name)
-    preview = service.preview_for_download(ctx, preview_id)
-    return _file(service.movie_path(ctx, preview, quality), extension)
+    if (quality == "tiles") != (extension == "png"):
+        raise NotFound()
+    return await _serve_preview(request, ctx, preview_id, lambda p: service.movie_file(ctx, p, quality),
+                                mime_of(extension))
 
 
 @router.get("/movies/originals/preview-files/{preview_id}/download")
-async def download_movie(preview_id: str, ctx: Ctx) -> Response:
+async def download_movie(preview_id: str, request: Request, ctx: Ctx) -> Response:
     """The movie of a preview as an attachment with a readable name."""
-    preview = service.preview_for_download(ctx, preview_id)
-    path = service.movie_path(ctx, preview, "originals")
-    return _file(path, "mp4", service.download_name(ctx, preview, "mp4"), attachment=True)
+    return await _serve_preview(request, ctx, preview_id, lambda p: service.movie_file(ctx, p, "originals"),
+                                "video/mp4", download_extension="mp4", attachment=True)
 
 
 @router.post("/pictures/thumbnails/{kind}/{item_id}")
@@ -136,7 +152,8 @@ async def upload_thumbnail(kind: str, item_id: str, request: Request, ctx: Ctx) 
 
 
 @router.get("/pictures/thumbnails/{kind}/{file_name}")
-async def thumbnail(kind: str, file_name: str, ctx: Ctx) -> Response:
+async def thumbnail(kind: str, file_name: str, request: Request, ctx: Ctx) -> Response:
     """The avatar of a person, or the thumbnail of a project or organisation."""
     item_id = file_name.removesuffix(".png")
-    return _file(service.avatar_path(ctx, kind, item_id), "png")
+    service.check_avatar_kind(kind, item_id)
+    return await serve(request, storage_of(ctx.state), "pictures", "thumbnails", item_id, "image/png")

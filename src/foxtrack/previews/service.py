@@ -12,13 +12,13 @@ from sqlalchemy.engine import Connection
 
 from foxtrack.core import permissions as perm
 from foxtrack.core.context import RequestContext, Tx
-from foxtrack.core.errors import BadRequest, Forbidden, NotFound
+from foxtrack.core.errors import ApiError, BadRequest, Forbidden, NotFound
 from foxtrack.core.jsonutil import is_uuid, new_id
 from foxtrack.core.models import COMMENT, ENTITY, MODELS, PERSON, PROJECT, TASK
 from foxtrack.crud import service as crud
 from foxtrack.crud.policy import register
 from foxtrack.db import schema as s
-from foxtrack.previews import media
+from foxtrack.previews import jobs, media
 from foxtrack.storage import storage_of
 from foxtrack.storage.uploads import Upload
 from foxtrack.tasks import queries as tq
@@ -71,9 +71,7 @@ def remove_preview(ctx: RequestContext, tx: Tx, preview: Row) -> None:
     tx.execute(s.news.update().where(s.news.c.preview_file_id == preview_id).values(preview_file_id=None))
     tx.execute(s.preview_file.delete().where(s.preview_file.c.id == preview_id))
     store = storage_of(ctx.state)
-    for bucket, prefix in (("pictures", "original"), ("pictures", "thumbnails"), ("pictures", "thumbnails-square"),
-                           ("pictures", "previews"), ("movies", "source"), ("movies", "previews"),
-                           ("movies", "lowdef"), ("files", "previews")):
+    for bucket, prefix in (*jobs.MOVIE_OUTPUTS, ("movies", "source"), ("files", "previews")):
         store.delete(bucket, prefix, preview_id)
 
 
@@ -111,7 +109,7 @@ def add_preview(ctx: RequestContext, task_id: str, comment_id: str, body: Row) -
         revision, position = _revision(tx.conn, task_id, comment_id, body.get("revision"))
         project = PROJECT.get(tx.conn, task["project_id"]) or {}
         if project.get("is_single_preview_per_revision") and position > 1:
-            raise BadRequest("Only one preview per revision is allowed for this project.")
+            raise BadRequest("Only one preview file is allowed per revision for this project.")
         preview = crud.insert(tx, PREVIEW, {
             "name": new_id()[:13], "revision": revision, "position": position, "extension": "mp4",
             "source": "webgui", "status": "processing", "validation_status": "neutral", "task_id": task_id,
@@ -133,28 +131,76 @@ def _extension(filename: str) -> str:
     return name.rsplit(".", 1)[-1].lower() if "." in name else ""
 
 
-async def upload_preview(ctx: RequestContext, preview_id: str, upload: Upload | None) -> Row:
-    """Store the uploaded file of a preview: pictures get PNG variants, movies and other files are
-    stored as they are; the preview becomes ``ready``."""
+# Other files are stored as they are (Zou's list, give or take); anything else is refused.
+OTHER_EXTENSIONS = frozenset({
+    "7z", "aac", "ai", "blend", "c4d", "clip", "exr", "fbx", "flac", "gif", "glb", "gltf", "hdr", "hip", "kra",
+    "m4a", "ma", "max", "mb", "mp3", "nk", "obj", "ogg", "pdf", "psd", "rar", "sbsar", "spp", "svg", "tga", "tif",
+    "tiff", "usd", "usda", "usdc", "usdz", "wav", "webp", "zip", "ztl", "zprj",
+})
+NOT_A_PICTURE = "Uploaded file is not a readable picture."
+
+
+def _load_for_upload(ctx: RequestContext, preview_id: str) -> tuple[Row, Row]:
     with ctx.read() as conn:
         preview = tq.load(conn, PREVIEW, preview_id)
         task = TASK.get(conn, preview["task_id"]) if preview.get("task_id") else None
         if task is None:
             raise NotFound()
         perm.check_task_action_access(ctx, conn, task)
+    return preview, task
+
+
+async def upload_preview(ctx: RequestContext, preview_id: str, upload: Upload | None) -> Row:
+    """Store the uploaded file of a preview. Pictures get their PNG variants at once (``ready``);
+    movies are stored and queued (``processing``) for the transcoding worker; other files are kept
+    as they are (``ready``)."""
+    preview, task = _load_for_upload(ctx, preview_id)
     if upload is None:
         raise BadRequest("No file given.")
+    if _has_file(preview):
+        raise BadRequest("This preview file already has a file.")
+    if upload.size > ctx.state.settings.max_upload_bytes:
+        raise ApiError("File too large.", status=413)
     extension = _extension(upload.filename)
     original_name = Path(upload.filename).stem
+    try:
+        return await _store_upload(ctx, preview_id, task, upload, extension, original_name)
+    except BadRequest as exc:
+        _mark_broken(ctx, preview_id, task, exc.message)
+        raise
+
+
+def _has_file(preview: Row) -> bool:
+    """A file was accepted: ready, or a movie waiting for its transcoding. Broken ones may be redone."""
+    return preview.get("status") == "ready" or (preview.get("status") == "processing"
+                                                and preview.get("original_name") is not None)
+
+
+def _mark_broken(ctx: RequestContext, preview_id: str, task: Row, reason: str) -> None:
+    """A refused file leaves the preview ``broken`` with the reason (never a stuck ``processing``)."""
+    with ctx.write() as tx:
+        row = tx.execute(sa.select(s.preview_file.c.status, s.preview_file.c.original_name)
+                         .where(s.preview_file.c.id == preview_id)).first()
+        if row is None or _has_file(dict(row._mapping)):
+            return
+        crud.update_row(tx, PREVIEW, preview_id, {"status": "broken", "data": {"error": reason}})
+        tx.emit("preview-file:update", {"preview_file_id": preview_id, "status": "broken"},
+                project_id=task["project_id"])
+
+
+async def _store_upload(ctx: RequestContext, preview_id: str, task: Row, upload: Upload, extension: str,
+                        original_name: str) -> Row:
     store = storage_of(ctx.state)
-    values: Row = {"original_name": original_name, "status": "ready"}
+    values: Row = {"original_name": original_name, "status": "ready", "data": None}
     if extension in media.PICTURE_EXTENSIONS:
+        if upload.size == 0:
+            raise BadRequest(NOT_A_PICTURE)
         with tempfile.TemporaryDirectory(dir=upload.path.parent) as workdir:
             try:
                 variants = await asyncio.to_thread(media.build_picture_variants, upload.path, Path(workdir),
                                                    extension == "png")
             except media.BadPicture as exc:
-                raise BadRequest("The uploaded file is not a valid picture.") from exc
+                raise BadRequest(NOT_A_PICTURE) from exc
 
             def save_all() -> int:
                 size = store.save("pictures", "original", preview_id, variants.original)
@@ -167,26 +213,43 @@ async def upload_preview(ctx: RequestContext, preview_id: str, upload: Upload | 
         values.update(extension="png", width=variants.width, height=variants.height, file_size=size,
                       is_movie=False)
     elif extension in media.MOVIE_EXTENSIONS:
-        size = await asyncio.to_thread(store.save, "movies", "source", preview_id, upload.path)
-        values.update(extension=extension, file_size=size, is_movie=True)
-    else:
+        if upload.size == 0:
+            raise BadRequest("Uploaded file is empty.")
+        await asyncio.to_thread(store.save, "movies", "source", preview_id, upload.path)
+        values.update(extension="mp4", status="processing", is_movie=False, data={"job": jobs.queued_job()})
+    elif extension in OTHER_EXTENSIONS:
+        if upload.size == 0:
+            raise BadRequest("Uploaded file is empty.")
         size = await asyncio.to_thread(store.save, "files", "previews", preview_id, upload.path)
-        values.update(extension=extension or "bin", file_size=size, is_movie=False)
+        values.update(extension=extension, file_size=size, is_movie=False)
+    else:
+        raise BadRequest(f"Wrong file format, extension: {extension}")
     with ctx.write() as tx:
+        current = tx.execute(sa.select(s.preview_file.c.original_name, s.preview_file.c.status)
+                             .where(s.preview_file.c.id == preview_id)).first()
+        if current is None:
+            raise NotFound()
+        if _has_file(dict(current._mapping)):
+            raise BadRequest("This preview file already has a file.")
         crud.update_row(tx, PREVIEW, preview_id, values)
         tx.execute(s.task.update().where(s.task.c.id == task["id"]).values(last_preview_file_id=preview_id))
         row = tq.load(tx.conn, PREVIEW, preview_id)
         comment_id = next(iter(comment_ids(tx.conn, [preview_id])[preview_id]), None)
         project_id = task["project_id"]
-        tx.emit("preview-file:add-file", {"preview_file_id": preview_id, "comment_id": comment_id,
-                                          "task_id": task["id"], "revision": row["revision"],
-                                          "extension": row["extension"], "status": row["status"]},
-                project_id=project_id)
+        if row["status"] != "processing":
+            tx.emit("preview-file:add-file", {"preview_file_id": preview_id, "comment_id": comment_id,
+                                              "task_id": task["id"], "revision": row["revision"],
+                                              "extension": row["extension"], "status": row["status"]},
+                    project_id=project_id)
         tx.emit("preview-file:update", {"preview_file_id": preview_id, "status": row["status"]},
                 project_id=project_id)
         project = PROJECT.get(tx.conn, project_id) or {}
         if project.get("is_set_preview_automated"):
             _set_main(tx, ctx, row, task)
+    if row["status"] == "processing":
+        worker = jobs.worker_of(ctx.state)
+        if worker is not None:
+            worker.notify()
     return row
 
 
@@ -284,27 +347,47 @@ def preview_for_download(ctx: RequestContext, preview_id: str) -> Row:
     return preview
 
 
-def picture_path(ctx: RequestContext, preview: Row, variant: str, extension: str) -> Path:
+class StillProcessing(Exception):
+    """The file is being made (202 + ``Retry-After``)."""
+
+
+def _pending(preview: Row) -> bool:
+    return preview.get("status") == "processing" and jobs.job_of(preview) is not None
+
+
+def _first_stored(ctx: RequestContext, preview: Row, keys: tuple[tuple[str, str], ...]) -> tuple[str, str]:
     store = storage_of(ctx.state)
+    for bucket, prefix in keys:
+        if store.stat(bucket, prefix, preview["id"]) is not None:
+            return bucket, prefix
+    if _pending(preview):
+        raise StillProcessing()
+    raise NotFound()
+
+
+def picture_file(ctx: RequestContext, preview: Row, variant: str, extension: str) -> tuple[str, str]:
+    """Where a picture variant of a preview is stored: ``(bucket, prefix)``."""
     if extension == "png" and variant in PICTURE_VARIANTS:
-        prefix = PICTURE_VARIANTS[variant]
-        if store.exists("pictures", prefix, preview["id"]):
-            return store.path("pictures", prefix, preview["id"])
-    elif variant == "originals" and extension == preview.get("extension"):
-        for bucket, prefix in (("files", "previews"), ("movies", "source")):
-            if store.exists(bucket, prefix, preview["id"]):
-                return store.path(bucket, prefix, preview["id"])
+        return _first_stored(ctx, preview, (("pictures", PICTURE_VARIANTS[variant]),))
+    if variant == "originals" and extension == preview.get("extension"):
+        return _first_stored(ctx, preview, (("files", "previews"), ("movies", "source")))
     raise NotFound()
 
 
-def movie_path(ctx: RequestContext, preview: Row, quality: str) -> Path:
-    store = storage_of(ctx.state)
-    order = {"originals": ("previews", "lowdef", "source"), "low": ("lowdef", "previews", "source"),
-             "source": ("source",)}[quality]
-    for prefix in order:
-        if store.exists("movies", prefix, preview["id"]):
-            return store.path("movies", prefix, preview["id"])
-    raise NotFound()
+def movie_file(ctx: RequestContext, preview: Row, quality: str) -> tuple[str, str]:
+    """Where a movie of a preview is stored; the source is not served in place of a rendition that
+    is being made."""
+    if quality == "tiles":
+        return _first_stored(ctx, preview, (("pictures", "tiles"),))
+    if quality == "source":
+        return _first_stored(ctx, preview, (("movies", "source"),))
+    if _pending(preview):
+        raise StillProcessing()
+    order: tuple[str, ...] = {"originals": ("previews", "lowdef", "source"),
+                              "low": ("lowdef", "previews", "source")}[quality]
+    if preview.get("status") == "broken":
+        order = order[:-1]  # the source of a broken movie is not a playable movie
+    return _first_stored(ctx, preview, tuple(("movies", prefix) for prefix in order))
 
 
 def download_name(ctx: RequestContext, preview: Row, extension: str) -> str:
@@ -369,13 +452,9 @@ async def upload_avatar(ctx: RequestContext, kind: str, item_id: str, upload: Up
     return {"thumbnail_path": f"/api/pictures/thumbnails/{kind}/{item_id}.png"}
 
 
-def avatar_path(ctx: RequestContext, kind: str, item_id: str) -> Path:
+def check_avatar_kind(kind: str, item_id: str) -> None:
     if kind not in AVATAR_KINDS or not is_uuid(item_id):
         raise NotFound()
-    store = storage_of(ctx.state)
-    if not store.exists("pictures", "thumbnails", item_id):
-        raise NotFound()
-    return store.path("pictures", "thumbnails", item_id)
 
 
 def person_exists(conn: Connection, person_id: str) -> bool:
