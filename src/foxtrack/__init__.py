@@ -4,4 +4,4 @@ __version__ = "0.1.0"
 # The Kitsu API version foxtrack answers as (gazu and Kitsu read it from `GET /api/`).
 ZOU_COMPAT_VERSION = "1.0.97"
 
-__all__ = ["__version__", "ZOU_COMPAT_VERSION"]
+__all__ = ["ZOU_COMPAT_VERSION", "__version__"]

@@ -21,6 +21,8 @@ ASGI = Callable[[Scope, Any, Any], Awaitable[None]]
 class _Shape:
     __slots__ = ("count", "literals", "variable")
 
+    literals: tuple[str | None, str | None]
+
     def __init__(self, path: str | None):
         if path is None:
             self.count, self.literals, self.variable = 0, (None, None), True

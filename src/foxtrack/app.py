@@ -120,10 +120,8 @@ def create_app(settings: Settings | None = None, *, prepare_database: bool = Tru
     app.state.foxtrack = state
     _install_error_handlers(app)
 
-    from foxtrack import routes
+    from foxtrack import _routing, routes
     from foxtrack.events import RealtimeServer
-
-    from foxtrack import _routing
 
     _routing.install(app, routes.routers())
     manager = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -18,7 +18,7 @@ DEMO_EMAIL = "admin@example.com"
 DEMO_PASSWORD = "mysecretpassword"
 
 
-def _settings(data_dir: Optional[Path], database_url: Optional[str], **kw: object) -> Settings:
+def _settings(data_dir: Path | None, database_url: str | None, **kw: object) -> Settings:
     values: dict[str, object] = {k: v for k, v in kw.items() if v is not None}
     if data_dir is not None:
         values["data_dir"] = data_dir
@@ -31,8 +31,8 @@ def _settings(data_dir: Optional[Path], database_url: Optional[str], **kw: objec
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
-    data_dir: Annotated[Optional[Path], typer.Option(help="Where the SQLite file and uploads live.")] = None,
-    database_url: Annotated[Optional[str], typer.Option(help="SQLAlchemy URL (default: SQLite in the data dir).")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Where the SQLite file and uploads live.")] = None,
+    database_url: Annotated[str | None, typer.Option(help="SQLAlchemy URL (default: SQLite in the data dir).")] = None,
     demo: Annotated[bool, typer.Option(help="Seed a demo production once and print how to log in.")] = False,
     workers: Annotated[int, typer.Option(help="Worker processes (PostgreSQL + Redis for more than one).")] = 1,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
@@ -71,8 +71,8 @@ def serve(
 def create_admin(
     email: str,
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, help="The admin's password.")],
-    data_dir: Annotated[Optional[Path], typer.Option()] = None,
-    database_url: Annotated[Optional[str], typer.Option()] = None,
+    data_dir: Annotated[Path | None, typer.Option()] = None,
+    database_url: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Create an admin account (or reset its password and role if it exists)."""
     from foxtrack.app import build_state
@@ -90,8 +90,8 @@ def create_admin(
 
 @app.command()
 def worker(
-    data_dir: Annotated[Optional[Path], typer.Option(help="The server's data dir (files, unless on S3).")] = None,
-    database_url: Annotated[Optional[str], typer.Option(help="The server's database.")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="The server's data dir (files, unless on S3).")] = None,
+    database_url: Annotated[str | None, typer.Option(help="The server's database.")] = None,
     slots: Annotated[int, typer.Option(help="Movies transcoded at once by this worker.")] = 1,
 ) -> None:
     """Transcode queued movie previews (run beside servers started with FOXTRACK_MEDIA_WORKERS=0)."""

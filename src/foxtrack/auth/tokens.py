@@ -45,6 +45,6 @@ def issue_bot_token(state: AppState, person_id: str, jti: str, expiration_date: 
     if expiration_date:
         import datetime as dt
 
-        end = dt.datetime.strptime(expiration_date[:10], "%Y-%m-%d").replace(tzinfo=dt.timezone.utc)
+        end = dt.datetime.strptime(expiration_date[:10], "%Y-%m-%d").replace(tzinfo=dt.UTC)
         claims["exp"] = int(end.timestamp()) + 86400
     return _encode(state, claims)

@@ -29,7 +29,16 @@ from foxtrack.client._collections import (
     TaskTypeCollection,
 )
 from foxtrack.client._connection import Connection
-from foxtrack.client._entities import Asset, AssetType, Casting, CastingLink, Entity, Episode, Sequence, Shot
+from foxtrack.client._entities import (
+    Asset,
+    AssetType,
+    Casting,
+    CastingLink,
+    Entity,
+    Episode,
+    Sequence,
+    Shot,
+)
 from foxtrack.client._errors import AmbiguousName, ConfigurationError, NotFound
 from foxtrack.client._ids import get_id
 from foxtrack.client._project import Project

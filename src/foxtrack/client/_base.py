@@ -7,7 +7,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from gazu.client import KitsuClient
 
-from foxtrack.client._normalise import normalise_comment, normalise_record, normalise_task_type
+from foxtrack.client._normalise import (
+    normalise_comment,
+    normalise_record,
+    normalise_task_type,
+)
 
 if TYPE_CHECKING:
     from foxtrack.client._project import Project

@@ -24,7 +24,7 @@ class EventBus:
         for listener in list(self._listeners):
             try:
                 listener(events)
-            except Exception:  # noqa: BLE001 - a broken listener must never fail a committed request
+            except Exception:
                 import logging
 
                 logging.getLogger("foxtrack.events").exception("event listener failed")

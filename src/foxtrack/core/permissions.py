@@ -11,27 +11,35 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from foxtrack.core.context import ADMIN, CLIENT, MANAGER, SUPERVISOR, USER, VENDOR, RequestContext
+from foxtrack.core.context import (
+    ADMIN,
+    CLIENT,
+    MANAGER,
+    SUPERVISOR,
+    USER,
+    VENDOR,
+    RequestContext,
+)
 from foxtrack.core.errors import Forbidden, NotFound
 from foxtrack.db import schema as s
 
 __all__ = [
     "ADMIN",
+    "CLIENT",
     "MANAGER",
     "SUPERVISOR",
     "USER",
-    "CLIENT",
     "VENDOR",
-    "require_admin",
-    "require_manager",
-    "require_person",
-    "check_project_access",
     "check_manager_project_access",
+    "check_project_access",
+    "check_self_or_admin",
     "check_supervisor_project_access",
     "check_task_action_access",
     "check_task_status_access",
     "project_scope",
-    "check_self_or_admin",
+    "require_admin",
+    "require_manager",
+    "require_person",
 ]
 
 

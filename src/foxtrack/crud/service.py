@@ -11,9 +11,21 @@ from sqlalchemy.exc import IntegrityError, StatementError
 
 from foxtrack.core import permissions as perm
 from foxtrack.core.context import RequestContext, Tx
-from foxtrack.core.errors import ApiError, BadRequest, Forbidden, NotFound, validation_error
+from foxtrack.core.errors import (
+    ApiError,
+    BadRequest,
+    Forbidden,
+    NotFound,
+    validation_error,
+)
 from foxtrack.core.filters import compile_filters, parse_bool
-from foxtrack.core.jsonutil import is_uuid, new_id, normalize_date, normalize_datetime, now
+from foxtrack.core.jsonutil import (
+    is_uuid,
+    new_id,
+    normalize_date,
+    normalize_datetime,
+    now,
+)
 from foxtrack.core.models import Model
 from foxtrack.crud.policy import Policy, policy
 

@@ -62,4 +62,4 @@ def migrate(engine: Engine) -> None:
     upgrade(engine)
 
 
-__all__ = ["create_engine", "migrate", "metadata"]
+__all__ = ["create_engine", "metadata", "migrate"]

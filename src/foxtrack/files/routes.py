@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import APIRouter, Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 
 from foxtrack.auth.routes import json_body
 from foxtrack.core.context import Ctx, RequestContext
@@ -123,14 +123,15 @@ async def upload_working_file(working_file_id: str, request: Request, ctx: Ctx) 
 
 
 @router.get("/data/working-files/{working_file_id}/file")
-async def download_working_file(working_file_id: str, ctx: Ctx) -> Response:
-    """The stored content of a working file."""
+async def download_working_file(working_file_id: str, request: Request, ctx: Ctx) -> Response:
+    """The stored content of a working file (Range, conditional GET; a redirect on S3)."""
+    from foxtrack.storage.serve import serve
+
     service.working_file_for_download(ctx, working_file_id)
     store = storage_of(ctx.state)
-    if not store.exists(BUCKET, PREFIX, working_file_id):
+    if await asyncio.to_thread(store.stat, BUCKET, PREFIX, working_file_id) is None:
         raise ApiError(f"Working file not found for: {working_file_id}", status=404)
-    return FileResponse(store.path(BUCKET, PREFIX, working_file_id), media_type="application/octet-stream",
-                        headers=CACHE, filename="", content_disposition_type="inline")
+    return await serve(request, store, BUCKET, PREFIX, working_file_id, "application/octet-stream")
 
 
 # ----------------------------------------------------------------------------- output files

@@ -24,7 +24,7 @@ import tempfile
 import uuid
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,7 @@ MOVIE_OUTPUTS = (("movies", "previews"), ("movies", "lowdef"), ("pictures", "ori
 
 
 def _later(seconds: float) -> str:
-    return (datetime.now(timezone.utc) + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return (datetime.now(UTC) + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
 def queued_job() -> Row:
@@ -244,7 +244,7 @@ class MediaWorker:
             requeued = await asyncio.to_thread(requeue_lost, self.state)
             if requeued:
                 log.info("re-queued %d movie previews", requeued)
-        except Exception:  # noqa: BLE001 - the server must start anyway
+        except Exception:
             log.exception("could not re-queue lost movie jobs")
         self.task = asyncio.create_task(self._run())
 
@@ -287,12 +287,12 @@ class MediaWorker:
                     task = asyncio.create_task(self._process(job))
                     self.running.add(task)
                     task.add_done_callback(self._done)
-            except Exception:  # noqa: BLE001 - the worker must survive anything
+            except Exception:
                 log.exception("media worker failed to claim a job")
             self.wake.clear()
             try:
                 await asyncio.wait_for(self.wake.wait(), timeout=self.poll_seconds)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     def _done(self, task: asyncio.Task[None]) -> None:
@@ -348,7 +348,7 @@ class MediaWorker:
             log.error("the transcoding pool died on preview %s; restarting it", preview_id)
             self.pool = self._new_pool()
             await asyncio.to_thread(release, self.state, preview_id, self.id)
-        except Exception as exc:  # noqa: BLE001 - a job never stays stuck in processing
+        except Exception as exc:
             log.exception("transcoding preview %s failed", preview_id)
             if int(job["job"].get("attempts") or 0) >= MAX_ATTEMPTS:
                 await asyncio.to_thread(fail, self.state, preview_id, f"transcoding failed: {type(exc).__name__}")

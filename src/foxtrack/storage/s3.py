@@ -7,7 +7,7 @@ disposition the client expects) and the route redirects to it.
 from __future__ import annotations
 
 import threading
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -25,7 +25,7 @@ class S3Storage:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "S3Storage":
+    def from_settings(cls, settings: Settings) -> S3Storage:
         import boto3
         from botocore.config import Config
 
@@ -70,7 +70,7 @@ class S3Storage:
             head = self.client.head_object(Bucket=self._bucket(), Key=self.key(bucket, prefix, key))
         except ClientError:
             return None
-        modified = head["LastModified"].replace(tzinfo=head["LastModified"].tzinfo or timezone.utc).timestamp()
+        modified = head["LastModified"].replace(tzinfo=head["LastModified"].tzinfo or UTC).timestamp()
         return Stored(int(head["ContentLength"]), modified, None)
 
     def exists(self, bucket: str, prefix: str, key: str) -> bool:

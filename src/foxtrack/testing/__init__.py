@@ -15,7 +15,7 @@ from pathlib import Path
 
 import requests
 
-__all__ = ["RunningServer", "free_port", "start_server", "postgres_url"]
+__all__ = ["RunningServer", "free_port", "postgres_url", "start_server"]
 
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "mysecretpassword"

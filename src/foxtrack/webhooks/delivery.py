@@ -14,7 +14,7 @@ import fnmatch
 import hashlib
 import hmac
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -42,7 +42,7 @@ def matches(patterns: list[str] | None, name: str) -> bool:
 
 
 def _later(seconds: float) -> str:
-    return (datetime.now(timezone.utc) + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return (datetime.now(UTC) + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
 class WebhookSender:
@@ -96,13 +96,13 @@ class WebhookSender:
             while True:
                 try:
                     delay = await self._deliver_due(http)
-                except Exception:  # noqa: BLE001 - the sender must survive anything
+                except Exception:
                     log.exception("webhook sender failed")
                     delay = self.base_delay
                 self.wake.clear()
                 try:
                     await asyncio.wait_for(self.wake.wait(), timeout=delay)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
 
     async def _deliver_due(self, http: httpx.AsyncClient) -> float:
@@ -123,7 +123,7 @@ class WebhookSender:
         if due:
             return 0.0
         if nxt:
-            wait = (datetime.fromisoformat(nxt) - datetime.now(timezone.utc).replace(tzinfo=None)).total_seconds()
+            wait = (datetime.fromisoformat(nxt) - datetime.now(UTC).replace(tzinfo=None)).total_seconds()
             return max(0.05, min(wait, 60.0))
         return 60.0
 
