@@ -22,6 +22,7 @@ from foxtrack.core.errors import (
 )
 from foxtrack.core.jsonutil import is_uuid, new_id, normalize_datetime, now
 from foxtrack.core.models import COMMENT, MODELS, PERSON, TASK
+from foxtrack.core.rawsql import in_ids
 from foxtrack.crud import service as crud
 from foxtrack.crud.policy import register
 from foxtrack.db import schema as s
@@ -56,7 +57,7 @@ def minimal_persons(conn: Connection, person_ids: set[str]) -> dict[str, Row]:
         return {}
     p = s.person
     rows = conn.execute(sa.select(p.c.id, p.c.first_name, p.c.last_name, p.c.has_avatar, p.c.role)
-                        .where(p.c.id.in_(person_ids)))
+                        .where(in_ids(p.c.id, list(person_ids))))
     return {r.id: {"first_name": r.first_name, "last_name": r.last_name,
                    "full_name": f"{r.first_name or ''} {r.last_name or ''}".strip(),
                    "has_avatar": bool(r.has_avatar), "role": r.role, "id": r.id} for r in rows}
@@ -66,7 +67,7 @@ def attachments_by_comment(conn: Connection, comment_ids: list[str]) -> dict[str
     out: dict[str, list[Row]] = {i: [] for i in comment_ids}
     if comment_ids:
         a = s.attachment_file
-        for row in ATTACHMENT.to_dicts(conn.execute(ATTACHMENT.select().where(a.c.comment_id.in_(comment_ids))
+        for row in ATTACHMENT.to_dicts(conn.execute(ATTACHMENT.select().where(in_ids(a.c.comment_id, list(comment_ids)))
                                                     .order_by(a.c.created_at, a.c.name))):
             out.setdefault(row["comment_id"], []).append(row)
     return out
@@ -79,7 +80,7 @@ def previews_by_comment(conn: Connection, comment_ids: list[str]) -> dict[str, l
         stmt = (sa.select(link.c.comment_id, pf.c.id, pf.c.task_id, pf.c.revision, pf.c.extension, pf.c.width,
                           pf.c.height, pf.c.duration, pf.c.status, pf.c.validation_status, pf.c.original_name,
                           pf.c.position, pf.c.annotations)
-                .join(pf, pf.c.id == link.c.preview_file_id).where(link.c.comment_id.in_(comment_ids))
+                .join(pf, pf.c.id == link.c.preview_file_id).where(in_ids(link.c.comment_id, list(comment_ids)))
                 .order_by(pf.c.revision.desc(), pf.c.position))
         for r in conn.execute(stmt):
             out[r.comment_id].append({
@@ -113,11 +114,11 @@ def decorate(conn: Connection, comments: list[Row], full_person: bool = False, f
         ts = s.task_status
         if full_status:
             statuses = {r["id"]: r for r in tq.TASK_STATUS.to_dicts(
-                conn.execute(tq.TASK_STATUS.select().where(ts.c.id.in_(status_ids))))}
+                conn.execute(tq.TASK_STATUS.select().where(in_ids(ts.c.id, list(status_ids)))))}
         else:
             statuses = {r.id: {"name": r.name, "short_name": r.short_name, "color": r.color, "id": r.id}
                         for r in conn.execute(sa.select(ts.c.id, ts.c.name, ts.c.short_name, ts.c.color)
-                                              .where(ts.c.id.in_(status_ids)))}
+                                              .where(in_ids(ts.c.id, list(status_ids))))}
     for c in comments:
         c["replies"] = c.get("replies") or []
         c["checklist"] = c.get("checklist") or []

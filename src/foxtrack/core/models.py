@@ -41,9 +41,13 @@ class Model:
         self.keys = [c.name for c in self.columns]
         self.ts_keys = [c.name for c in self.columns if c.info.get("ts")]
         self.column_names = {c.name for c in self.table.c}
+        # Built once: statements are immutable, and building a 20-column select costs more than
+        # running it. ``by_id`` binds its parameter at execution.
+        self._select = sa.select(*self.columns)
+        self._by_id = self._select.where(self.table.c.id == sa.bindparam("_model_id"))
 
     def select(self) -> sa.Select[Any]:
-        return sa.select(*self.columns)
+        return self._select
 
     def to_dict(self, row: Row[Any] | Sequence[Any], type_name: str | None = None) -> dict[str, Any]:
         d = dict(zip(self.keys, row))
@@ -89,7 +93,7 @@ class Model:
                 item[name] = grouped[item["id"]]
 
     def get(self, conn: Connection, id_: str) -> dict[str, Any] | None:
-        row = conn.execute(self.select().where(self.table.c.id == id_)).first()
+        row = conn.execute(self._by_id, {"_model_id": id_}).first()
         return self.to_dict(row) if row is not None else None
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 
 from foxtrack.core.context import AppState
 from foxtrack.core.models import ENTITY
-from foxtrack.core.rawsql import json_value, raw_rows
+from foxtrack.core.rawsql import in_ids, json_value, raw_rows
 from foxtrack.db import schema as s
 from foxtrack.entities import types
 
@@ -41,7 +41,7 @@ def names_by_id(conn: Connection, ids: Iterable[str | None], table: sa.Table = E
     out: dict[str, str] = {}
     for start in range(0, len(wanted), 900):
         chunk = wanted[start:start + 900]
-        out.update({i: n for i, n in conn.execute(sa.select(table.c.id, table.c.name).where(table.c.id.in_(chunk)))})
+        out.update({i: n for i, n in conn.execute(sa.select(table.c.id, table.c.name).where(in_ids(table.c.id, chunk)))})
     return out
 
 
@@ -51,7 +51,7 @@ def parents_by_id(conn: Connection, ids: Iterable[str | None]) -> dict[str, tupl
     out: dict[str, tuple[str, str | None]] = {}
     for start in range(0, len(wanted), 900):
         chunk = wanted[start:start + 900]
-        for i, n, p in conn.execute(sa.select(E.c.id, E.c.name, E.c.parent_id).where(E.c.id.in_(chunk))):
+        for i, n, p in conn.execute(sa.select(E.c.id, E.c.name, E.c.parent_id).where(in_ids(E.c.id, chunk))):
             out[i] = (n, p)
     return out
 
@@ -79,7 +79,7 @@ def links_in(conn: Connection, ids: list[str]) -> dict[str, list[str]]:
 
 def _links(conn: Connection, ids: list[str], local: Any, remote: Any) -> dict[str, list[str]]:
     grouped: dict[str, list[str]] = {i: [] for i in ids}
-    for left, right in conn.execute(sa.select(local, remote).where(local.in_(ids))):
+    for left, right in conn.execute(sa.select(local, remote).where(in_ids(local, ids))):
         grouped[left].append(right)
     return grouped
 

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 from foxtrack.core.errors import MalformedId, NotFound
 from foxtrack.core.jsonutil import is_uuid
 from foxtrack.core.models import ENTITY, MODELS, PERSON, PROJECT, TASK, Model
+from foxtrack.core.rawsql import in_ids
 from foxtrack.db import schema as s
 
 Row = dict[str, Any]
@@ -81,9 +82,9 @@ def with_type_and_status(conn: Connection, tasks: list[Row]) -> list[Row]:
     type_ids = {x["task_type_id"] for x in tasks}
     status_ids = {x["task_status_id"] for x in tasks}
     types = {r.id: r for r in conn.execute(sa.select(tt.c.id, tt.c.name, tt.c.color, tt.c.priority)
-                                           .where(tt.c.id.in_(type_ids)))}
+                                           .where(in_ids(tt.c.id, list(type_ids))))}
     statuses = {r.id: r for r in conn.execute(sa.select(ts.c.id, ts.c.name, ts.c.short_name, ts.c.color)
-                                              .where(ts.c.id.in_(status_ids)))}
+                                              .where(in_ids(ts.c.id, list(status_ids))))}
     for x in tasks:
         ty, st = types.get(x["task_type_id"]), statuses.get(x["task_status_id"])
         if ty is not None:
@@ -96,7 +97,7 @@ def with_type_and_status(conn: Connection, tasks: list[Row]) -> list[Row]:
 def persons(conn: Connection, person_ids: list[str]) -> list[Row]:
     if not person_ids:
         return []
-    rows = PERSON.to_dicts(conn.execute(PERSON.select().where(s.person.c.id.in_(person_ids))))
+    rows = PERSON.to_dicts(conn.execute(PERSON.select().where(in_ids(s.person.c.id, person_ids))))
     PERSON.add_relations(conn, rows)
     order = {pid: i for i, pid in enumerate(person_ids)}
     return sorted(rows, key=lambda r: order.get(r["id"], 0))
