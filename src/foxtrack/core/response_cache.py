@@ -23,6 +23,7 @@ from foxtrack.core.errors import ApiError
 
 MAX_BYTES = 128 * 1024 * 1024
 MAX_ENTRY = 16 * 1024 * 1024
+READ_ONLY_POSTS = frozenset({"/data/search"})
 SKIP_PREFIXES = ("/socket.io", "/auth/login", "/auth/logout", "/auth/refresh-token", "/pictures/", "/movies/",
                  "/data/webhooks", "/status", "/health")
 
@@ -53,7 +54,33 @@ class ResponseCache:
         return None
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["method"] != "GET" or scope["path"].startswith(SKIP_PREFIXES):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        body = b""
+        if scope["method"] == "POST" and scope["path"] in READ_ONLY_POSTS:
+            # a read that takes its query as a body: the body is part of the key, then replayed
+            chunks = []
+            while True:
+                message = await receive()
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body"):
+                    break
+            body = b"".join(chunks)
+            replayed = False
+
+            original = receive
+
+            async def replay() -> dict[str, Any]:
+                nonlocal replayed
+                if replayed:
+                    message: dict[str, Any] = await original()
+                    return message
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+
+            receive = replay
+        elif scope["method"] != "GET" or scope["path"].startswith(SKIP_PREFIXES):
             await self.app(scope, receive, send)
             return
         token = self._token(scope)
@@ -65,7 +92,7 @@ class ResponseCache:
         except ApiError:
             await self.app(scope, receive, send)
             return
-        key = (scope["path"], scope.get("query_string", b""), token)
+        key = (scope["path"], scope.get("query_string", b"") + body, token)
         version = self.version()
         hit = self.entries.get(key)
         if hit is not None and hit[0] == version:
