@@ -394,7 +394,8 @@ entity = table(
     Json("data"),
     Uid("ready_for"),
     Uid("created_by"),
-    sa.Index("ix_entity_project_type", "project_id", "entity_type_id"),
+    # lists of one kind in a project, and the name lookups of get-or-create
+    sa.Index("ix_entity_project_type_name", "project_id", "entity_type_id", "name"),
 )
 
 entity_link = table(
