@@ -151,3 +151,77 @@ def tasks_for_screen(conn: Connection, entity_clause: sa.ColumnElement[bool], pe
             if task_id in by_id:
                 by_id[task_id]["is_subscribed"] = True
     return grouped
+
+
+# ----------------------------------------------------------------------------- one entity (hot path)
+# Built once, parameters bound at execution: a single shot or asset read runs a handful of these.
+
+_SEQ, _EP = E.alias("ctx_seq"), E.alias("ctx_ep")
+CONTEXT_NAMES = (
+    sa.select(s.project.c.name, _SEQ.c.name, _SEQ.c.parent_id, _EP.c.name)
+    .select_from(s.project)
+    .outerjoin(_SEQ, _SEQ.c.id == sa.bindparam("parent_id"))
+    .outerjoin(_EP, _EP.c.id == _SEQ.c.parent_id)
+    .where(s.project.c.id == sa.bindparam("project_id"))
+)
+
+_L, _C = s.entity_link, s.entity_concept_link
+ENTITY_LINKS = sa.union_all(
+    sa.select(sa.literal("out"), _L.c.entity_out_id).where(_L.c.entity_in_id == sa.bindparam("entity_id")),
+    sa.select(sa.literal("in"), _L.c.entity_in_id).where(_L.c.entity_out_id == sa.bindparam("entity_id")),
+    sa.select(sa.literal("concept"), _C.c.entity_out_id).where(_C.c.entity_in_id == sa.bindparam("entity_id")),
+)
+
+
+def one_entity_relations(conn: Connection, item: Row) -> None:
+    """``entities_out``, ``entities_in``, ``entity_concept_links`` of one entity, in one query."""
+    grouped: dict[str, list[str]] = {"out": [], "in": [], "concept": []}
+    for kind, other in conn.execute(ENTITY_LINKS, {"entity_id": item["id"]}):
+        grouped[kind].append(other)
+    item["entities_out"] = grouped["out"]
+    item["entities_in"] = grouped["in"]
+    item["entity_concept_links"] = grouped["concept"]
+    item["instance_casting"] = []
+
+
+def _one_entity_task_statements(columns: tuple[str, ...]) -> tuple[Any, Any, Any]:
+    t, link, sub = s.task, s.task_person_link, s.subscription
+    tasks = sa.select(*(t.c[c] for c in columns)).where(t.c.entity_id == sa.bindparam("entity_id"))
+    assignees = (sa.select(link.c.task_id, link.c.person_id)
+                 .join(t, t.c.id == link.c.task_id).where(t.c.entity_id == sa.bindparam("entity_id")))
+    subscribed = (sa.select(sub.c.task_id).join(t, t.c.id == sub.c.task_id)
+                  .where(t.c.entity_id == sa.bindparam("entity_id"), sub.c.person_id == sa.bindparam("person_id")))
+    return tasks, assignees, subscribed
+
+
+_ONE_ENTITY_TASKS: dict[tuple[str, ...], tuple[Any, Any, Any]] = {}
+
+
+def one_entity_tasks(conn: Connection, entity_id: str, person_id: str, columns: tuple[str, ...]) -> list[Row]:
+    """The with-tasks task rows of one entity (same shape as ``tasks_for_screen``)."""
+    statements = _ONE_ENTITY_TASKS.get(columns)
+    if statements is None:
+        statements = _ONE_ENTITY_TASKS[columns] = _one_entity_task_statements(columns)
+    tasks_q, assignees_q, subscribed_q = statements
+    ts_idx = [i for i, c in enumerate(columns) if c in _TS]
+    by_id: dict[str, Row] = {}
+    out: list[Row] = []
+    for row in conn.execute(tasks_q, {"entity_id": entity_id}):
+        values = list(row)
+        for i in ts_idx:
+            v = values[i]
+            if v:
+                values[i] = v[:19]
+        task = dict(zip(columns, values))
+        task["is_subscribed"] = False
+        task["assignees"] = []
+        by_id[task["id"]] = task
+        out.append(task)
+    if by_id:
+        for task_id, pid in conn.execute(assignees_q, {"entity_id": entity_id}):
+            if task_id in by_id:
+                by_id[task_id]["assignees"].append(pid)
+        for (task_id,) in conn.execute(subscribed_q, {"entity_id": entity_id, "person_id": person_id}):
+            if task_id in by_id:
+                by_id[task_id]["is_subscribed"] = True
+    return out

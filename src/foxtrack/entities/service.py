@@ -246,28 +246,28 @@ def full_shot(ctx: RequestContext, shot_id: str) -> Row:
 
 
 def _full_temporal(ctx: RequestContext, conn: Connection, row: Row, with_tasks: bool) -> Row:
-    project = load_project(conn, row["project_id"])
-    row["project_name"] = project["name"]
     kind = row["type"]
+    names = conn.execute(q.CONTEXT_NAMES, {"project_id": row["project_id"],
+                                           "parent_id": row.get("parent_id")}).first()
+    if names is None:
+        raise NotFound()
+    project_name, parent_name, grandparent_id, grandparent_name = names
+    row["project_name"] = project_name
     if kind in (types.SHOT, types.SCENE):
-        sequence = q.parents_by_id(conn, [row["parent_id"]]).get(row["parent_id"] or "")
         row["sequence_id"] = row["parent_id"]
-        row["sequence_name"] = sequence[0] if sequence else None
-        episode_id = sequence[1] if sequence else None
-        episode = q.names_by_id(conn, [episode_id])
-        row["episode_id"] = episode_id
-        row["episode_name"] = episode.get(episode_id or "")
+        row["sequence_name"] = parent_name
+        row["episode_id"] = grandparent_id
+        row["episode_name"] = grandparent_name
         data = row.get("data") or {}
         row["fps"] = data.get("fps")
         row["frame_in"] = data.get("frame_in")
         row["frame_out"] = data.get("frame_out")
     elif kind in (types.SEQUENCE, types.EDIT) and row.get("parent_id"):
         row["episode_id"] = row["parent_id"]
-        row["episode_name"] = q.names_by_id(conn, [row["parent_id"]]).get(row["parent_id"])
+        row["episode_name"] = parent_name
     if with_tasks:
-        q.add_entity_relations(conn, [row])
-        row["tasks"] = q.tasks_for_screen(conn, E.c.id == row["id"], ctx.person_id,
-                                          q.WITH_TASKS_TASK_COLUMNS).get(row["id"], [])
+        q.one_entity_relations(conn, row)
+        row["tasks"] = q.one_entity_tasks(conn, row["id"], ctx.person_id, q.WITH_TASKS_TASK_COLUMNS)
     return row
 
 

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from foxtrack.core.models import METADATA_DESCRIPTOR, PROJECT
+from foxtrack.core.rawsql import in_ids
 from foxtrack.db import schema as s
 
 Row = dict[str, Any]
@@ -59,7 +60,7 @@ def descriptors(conn: Connection, project_ids: list[str], full: bool = False) ->
         return out
     md = s.metadata_descriptor
     rows = METADATA_DESCRIPTOR.to_dicts(
-        conn.execute(METADATA_DESCRIPTOR.select().where(md.c.project_id.in_(project_ids))
+        conn.execute(METADATA_DESCRIPTOR.select().where(in_ids(md.c.project_id, project_ids))
                      .order_by(md.c.position, md.c.name))
     )
     METADATA_DESCRIPTOR.add_relations(conn, rows)
@@ -73,7 +74,7 @@ def task_type_links(conn: Connection, project_ids: list[str]) -> dict[str, dict[
     out: dict[str, dict[str, Row]] = {pid: {} for pid in project_ids}
     link = s.project_task_type_link
     for pid, tt_id, priority in conn.execute(
-        sa.select(link.c.project_id, link.c.task_type_id, link.c.priority).where(link.c.project_id.in_(project_ids))
+        sa.select(link.c.project_id, link.c.task_type_id, link.c.priority).where(in_ids(link.c.project_id, project_ids))
     ):
         out[pid][tt_id] = {"priority": priority, "hd_bitrate_compression": None, "ld_bitrate_compression": None,
                            "is_client_visible": True}
@@ -85,7 +86,7 @@ def task_status_links(conn: Connection, project_ids: list[str]) -> dict[str, dic
     link = s.project_task_status_link
     for pid, ts_id, priority, roles in conn.execute(
         sa.select(link.c.project_id, link.c.task_status_id, link.c.priority, link.c.roles_for_board)
-        .where(link.c.project_id.in_(project_ids))
+        .where(in_ids(link.c.project_id, project_ids))
     ):
         out[pid][ts_id] = {"priority": priority,
                            "roles_for_board": roles if roles is not None else list(DEFAULT_ROLES_FOR_BOARD),
@@ -101,7 +102,7 @@ def first_episodes(conn: Connection, project_ids: list[str]) -> dict[str, str]:
     rows = conn.execute(
         sa.select(e.c.project_id, e.c.id)
         .join(et, et.c.id == e.c.entity_type_id)
-        .where(et.c.name == "Episode", e.c.project_id.in_(project_ids))
+        .where(et.c.name == "Episode", in_ids(e.c.project_id, project_ids))
         .order_by(e.c.project_id, e.c.name, e.c.created_at)
     )
     out: dict[str, str] = {}
