@@ -26,10 +26,14 @@ async def create_person(request: Request, ctx: Ctx) -> Response:
     body = await json_body(request)
     body.pop(service.PASSWORD_HASH_KEY, None)
     password = body.get("password")
+    hashed = None
     if ctx.is_admin and isinstance(password, str) and password and not body.get("is_bot"):
-        body[service.PASSWORD_HASH_KEY] = await asyncio.to_thread(
-            hash_password, password, ctx.state.settings.bcrypt_rounds)
-    return created(crud.create_row(ctx, PERSON, body))
+        hashed = await asyncio.to_thread(hash_password, password, ctx.state.settings.bcrypt_rounds)
+        body[service.PASSWORD_HASH_KEY] = hashed
+    row = crud.create_row(ctx, PERSON, body)
+    if hashed is not None and isinstance(password, str):
+        service.remember_password(ctx, row["id"], password, hashed)
+    return created(row)
 
 
 @router.post("/actions/persons/{person_id}/departments/add")
@@ -50,8 +54,11 @@ async def change_password(person_id: str, request: Request, ctx: Ctx) -> Respons
     """An admin sets the password of a person."""
     perm.require_admin(ctx)
     password = service.check_new_password(await json_body(request))
+    if service.password_unchanged(ctx, person_id, password):
+        return ok({"success": True})
     hashed = await asyncio.to_thread(hash_password, password, ctx.state.settings.bcrypt_rounds)
     service.set_password(ctx, person_id, hashed)
+    service.remember_password(ctx, person_id, password, hashed)
     return ok({"success": True})
 
 

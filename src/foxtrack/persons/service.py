@@ -342,3 +342,40 @@ def person_tasks(ctx: RequestContext, person_id: str, done: bool) -> list[Row]:
         _load_person(conn, person_id)
         return uq.task_rows(conn, [uq.assigned_to(person_id), uq.in_open_projects(),
                                    finished if done else sa.not_(finished)])
+
+
+# ----------------------------------------------------------------------------- password memo
+
+MEMO_SECONDS = 600.0
+
+
+def _memo_key(ctx: RequestContext, person_id: str, password: str) -> str:
+    import hashlib
+    import hmac
+
+    return hmac.new(ctx.state.secret.encode(), f"{person_id}\0{password}".encode(), hashlib.sha256).hexdigest()
+
+
+def remember_password(ctx: RequestContext, person_id: str, password: str, hashed: str) -> None:
+    """Note which bcrypt hash was just made for this person's password (keyed by an HMAC, never
+    the password), so that setting the same password again is recognised without a second hash."""
+    import time
+
+    memo: dict[str, tuple[float, str]] = ctx.state.extras.setdefault("password_memo", {})
+    if len(memo) > 1000:
+        memo.clear()
+    memo[_memo_key(ctx, person_id, password)] = (time.monotonic(), hashed)
+
+
+def password_unchanged(ctx: RequestContext, person_id: str, password: str) -> bool:
+    """True when this exact password was set for this person moments ago and is still the stored
+    one: setting it again changes nothing (and costs no bcrypt round)."""
+    import time
+
+    memo: dict[str, tuple[float, str]] = ctx.state.extras.get("password_memo", {})
+    entry = memo.get(_memo_key(ctx, person_id, password))
+    if entry is None or time.monotonic() - entry[0] > MEMO_SECONDS:
+        return False
+    with ctx.read() as conn:
+        current = conn.execute(sa.select(s.person.c.password).where(s.person.c.id == person_id)).scalar()
+    return bool(current) and current == entry[1]
