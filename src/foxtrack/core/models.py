@@ -38,8 +38,9 @@ class Model:
 
     def __post_init__(self) -> None:
         self.columns = [c for c in self.table.c if c.name not in self.hidden and c.name != "seq"]
-        self.keys = [c.name for c in self.columns]
-        self.ts_keys = [c.name for c in self.columns if c.info.get("ts")]
+        # plain str keys (SQLAlchemy's quoted_name is a str subclass orjson serialises slowly)
+        self.keys = [str(c.name) for c in self.columns]
+        self.ts_keys = [str(c.name) for c in self.columns if c.info.get("ts")]
         self.column_names = {c.name for c in self.table.c}
         # Built once: statements are immutable, and building a 20-column select costs more than
         # running it. ``by_id`` binds its parameter at execution.

@@ -57,7 +57,7 @@ def task_rows(conn: Connection, where: Iterable[sa.ColumnElement[bool]]) -> list
         .order_by(p.c.name, e.c.name, tt.c.priority, tt.c.name)
     )
     n = len(TASK.keys)
-    names = [c.name for c in extra]
+    names = [str(c.name) for c in extra]
     out: list[Row] = []
     for row in conn.execute(stmt):
         task = TASK.to_dict(row[:n])
