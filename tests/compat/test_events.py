@@ -148,22 +148,26 @@ def two_processes() -> Iterator[tuple[RunningServer, RunningServer]]:
 
 
 def test_two_processes_fan_out_exactly_once(two_processes: tuple[RunningServer, RunningServer]) -> None:
+    """200 changes in one project, made alternately through two processes: a listener on each
+    process receives each of them exactly once, in commit order."""
     a, b = two_processes
     ca, cb = admin_client(a), admin_client(b)
+    project = gazu.project.new_project(f"Fan-out {uuid.uuid4().hex[:6]}", client=ca)
     sio_a, inbox_a = listen(a, ca.access_token)
     sio_b, inbox_b = listen(b, cb.access_token)
     try:
         made = []
         for i in range(200):
             via = ca if i % 2 == 0 else cb
-            made.append(gazu.person.new_department(f"F{i} {uuid.uuid4().hex[:6]}", client=via)["id"])
+            made.append(gazu.shot.new_sequence(project, f"SQ{i:03d}", client=via)["id"])
         for inbox in (inbox_a, inbox_b):
-            deadline = time.time() + 10
-            while time.time() < deadline and inbox.names().count("department:new") < 200:
+            deadline = time.time() + 15
+            while time.time() < deadline and inbox.names().count("sequence:new") < 200:
                 time.sleep(0.05)
             with inbox.lock:
-                got = [d["department_id"] for n, d in inbox.events if n == "department:new"]
-            assert sorted(got) == sorted(made) and len(got) == 200
+                got = [d["sequence_id"] for n, d in inbox.events if n == "sequence:new"]
+            assert len(got) == 200 and len(set(got)) == 200, "every change exactly once"
+            assert got == made, "in commit order"
     finally:
         sio_a.disconnect()
         sio_b.disconnect()
