@@ -1,0 +1,40 @@
+"""The command line: create-admin, and Zou's bcrypt hashes (cost 12) verifying as they are."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import bcrypt
+import gazu
+
+from foxtrack.testing import start_server
+
+
+def test_create_admin_then_log_in(tmp_path: Path) -> None:
+    run = subprocess.run([sys.executable, "-m", "foxtrack.cli", "create-admin", "boss@example.com",
+                          "--password", "boss-password-1", "--data-dir", str(tmp_path)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "boss@example.com created" in run.stdout
+    server = start_server(data_dir=tmp_path)
+    try:
+        c = gazu.client.create_client(server.api)
+        tokens = gazu.log_in("boss@example.com", "boss-password-1", client=c)
+        assert tokens["user"]["role"] == "admin"
+    finally:
+        server.stop()
+
+
+def test_zou_hash_verifies(tmp_path: Path) -> None:
+    server = start_server(data_dir=tmp_path)
+    try:
+        zou_hash = bcrypt.hashpw(b"from-zou-1", bcrypt.gensalt(12)).decode()  # what Zou stores
+        with sqlite3.connect(tmp_path / "foxtrack.db") as db:
+            db.execute("UPDATE person SET password = ? WHERE email = ?", (zou_hash, server.email))
+        c = gazu.client.create_client(server.api)
+        assert gazu.log_in(server.email, "from-zou-1", client=c)["login"] is True
+    finally:
+        server.stop()
