@@ -62,6 +62,12 @@ def serve(
     if database_url:
         os.environ["FOXTRACK_DATABASE_URL"] = database_url
     os.environ["FOXTRACK_SECRET_KEY"] = settings.resolved_secret_key()
+    if workers > 1:
+        # answers cached by one process would not see writes of another that leave no event row
+        os.environ["FOXTRACK_RESPONSE_CACHE"] = "false"
+        if not settings.redis_url:
+            console.print("[yellow]--workers > 1 without FOXTRACK_REDIS_URL: Socket.IO listeners only get the "
+                          "events of the worker they are connected to.[/]")
     console.print(f"foxtrack API on [bold]http://{host}:{port}/api[/] (gazu.set_host), data in {settings.data_dir}")
     uvicorn.run("foxtrack.asgi:application", host=host, port=port, workers=workers, log_level=log_level,
                 access_log=False, lifespan="on")
