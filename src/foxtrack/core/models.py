@@ -44,7 +44,10 @@ class Model:
         self.column_names = {c.name for c in self.table.c}
         # Built once: statements are immutable, and building a 20-column select costs more than
         # running it. ``by_id`` binds its parameter at execution.
-        self._select = sa.select(*self.columns)
+        # selecting the table itself (when no column is hidden) keeps statements derived from
+        # this one cheap: SQLAlchemy expands a table once, a list of 20 columns on every .where()
+        self._select = (sa.select(self.table) if len(self.columns) == len(self.table.c)
+                        else sa.select(*self.columns))
         self._by_id = self._select.where(self.table.c.id == sa.bindparam("_model_id"))
 
     def select(self) -> sa.Select[Any]:
