@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import orjson
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from foxtrack.auth import service, tokens
 from foxtrack.core.context import Ctx, app_state, decode_token
-from foxtrack.core.errors import BadRequest, Unauthorized, validation_error
+from foxtrack.core.errors import Unauthorized, validation_error
+from foxtrack.core.http import json_body
 from foxtrack.core.jsonutil import JSON, ok
 
 router = APIRouter(tags=["auth"])
+
+# json_body is re-exported for modules that imported it from here
+__all__ = ["router", "json_body", "is_browser"]
 
 BROWSER_MARKERS = ("Mozilla/", "Chrome/", "Safari/", "Firefox/", "Edg/")
 
@@ -21,19 +22,6 @@ BROWSER_MARKERS = ("Mozilla/", "Chrome/", "Safari/", "Firefox/", "Edg/")
 def is_browser(request: Request) -> bool:
     ua = request.headers.get("user-agent", "")
     return any(m in ua for m in BROWSER_MARKERS) and "Gazu" not in ua
-
-
-async def json_body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if not raw:
-        return {}
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise BadRequest("Invalid JSON body.") from exc
-    if not isinstance(body, dict):
-        raise BadRequest("JSON body must be an object.")
-    return body
 
 
 @router.post("/auth/login")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from foxtrack.auth.routes import json_body
 from foxtrack.comments import service
 from foxtrack.comments.service import CommentInput
 from foxtrack.core.context import Ctx
 from foxtrack.core.filters import parse_bool
+from foxtrack.core.http import json_body
 from foxtrack.core.jsonutil import created, no_content, ok
 from foxtrack.storage import storage_of
 from foxtrack.storage.serve import serve

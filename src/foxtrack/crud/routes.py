@@ -10,10 +10,10 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
 
-from foxtrack.auth.routes import json_body
 from foxtrack.core.context import Ctx
 from foxtrack.core.errors import METHOD_NOT_ALLOWED_TEXT, ApiError, NotFound
 from foxtrack.core.filters import group_params, parse_bool
+from foxtrack.core.http import json_body
 from foxtrack.core.jsonutil import created, no_content, ok
 from foxtrack.core.models import MODELS, Model
 from foxtrack.crud import service

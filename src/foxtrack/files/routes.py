@@ -7,9 +7,9 @@ import asyncio
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from foxtrack.auth.routes import json_body
 from foxtrack.core.context import Ctx, RequestContext
 from foxtrack.core.errors import ApiError, BadRequest
+from foxtrack.core.http import json_body
 from foxtrack.core.jsonutil import created, ok
 from foxtrack.crud.policy import register
 from foxtrack.files import service

@@ -7,9 +7,9 @@ import asyncio
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from foxtrack.auth.routes import json_body
 from foxtrack.core import permissions as perm
 from foxtrack.core.context import Ctx
+from foxtrack.core.http import json_body
 from foxtrack.core.jsonutil import created, no_content, ok
 from foxtrack.core.models import PERSON
 from foxtrack.crud import service as crud

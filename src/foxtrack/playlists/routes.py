@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from foxtrack.auth.routes import json_body
 from foxtrack.core.context import Ctx
 from foxtrack.core.errors import BadRequest
+from foxtrack.core.http import json_body
 from foxtrack.core.jsonutil import no_content, ok
 from foxtrack.playlists import service
 

@@ -9,9 +9,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from foxtrack.auth.routes import json_body
 from foxtrack.core.context import Ctx, RequestContext
 from foxtrack.core.errors import NotFound
+from foxtrack.core.http import json_body
 from foxtrack.core.jsonutil import JSON, created, ok
 from foxtrack.previews import service
 from foxtrack.storage import storage_of

@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import orjson
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from foxtrack.auth.routes import json_body
 from foxtrack.core.context import Ctx
 from foxtrack.core.errors import BadRequest
 from foxtrack.core.filters import parse_bool
+from foxtrack.core.http import json_any, json_body
 from foxtrack.core.jsonutil import created, no_content, ok
 from foxtrack.tasks import service
 
 router = APIRouter(tags=["tasks"])
-
-
-async def any_json(request: Request) -> Any:
-    raw = await request.body()
-    if not raw:
-        return None
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise BadRequest("Invalid JSON body.") from exc
 
 
 def _int(request: Request, key: str, default: int) -> int:
@@ -81,7 +68,7 @@ async def person_tasks(person_id: str, ctx: Ctx) -> Response:
 @router.post("/actions/projects/{project_id}/task-types/{task_type_id}/shots/create-tasks")
 async def create_shot_tasks(project_id: str, task_type_id: str, request: Request, ctx: Ctx) -> Response:
     """Create a task of this type for the given shots (all shots of the project when none)."""
-    ids = await any_json(request)
+    ids = await json_any(request)
     return created(service.create_tasks_for_type(ctx, project_id, task_type_id, "shots", ids,
                                                  request.query_params.get("episode_id")))
 
@@ -89,7 +76,7 @@ async def create_shot_tasks(project_id: str, task_type_id: str, request: Request
 @router.post("/actions/projects/{project_id}/task-types/{task_type_id}/assets/create-tasks")
 async def create_asset_tasks(project_id: str, task_type_id: str, request: Request, ctx: Ctx) -> Response:
     """Create a task of this type for the given assets (all assets of the project when none)."""
-    ids = await any_json(request)
+    ids = await json_any(request)
     return created(service.create_tasks_for_type(ctx, project_id, task_type_id, "assets", ids,
                                                  request.query_params.get("episode_id")))
 
@@ -179,7 +166,7 @@ async def entity_type_tasks(entity_id: str, task_type_id: str, ctx: Ctx) -> Resp
 @router.post("/actions/projects/{project_id}/delete-tasks")
 async def delete_tasks(project_id: str, request: Request, ctx: Ctx) -> Response:
     """Delete the listed tasks of a project (body: a JSON array of ids)."""
-    service.delete_tasks(ctx, project_id, task_ids=await any_json(request))
+    service.delete_tasks(ctx, project_id, task_ids=await json_any(request))
     return no_content()
 
 

@@ -7,10 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from foxtrack.auth.routes import json_body
 from foxtrack.core import permissions as perm
 from foxtrack.core.context import Ctx
 from foxtrack.core.errors import BadRequest, NotFound, require_fields
+from foxtrack.core.http import json_body
 from foxtrack.core.jsonutil import created, is_uuid, new_id, no_content, now, ok
 from foxtrack.core.models import Model
 from foxtrack.db import schema as s
