@@ -132,6 +132,7 @@ def create_app(settings: Settings | None = None, *, prepare_database: bool = Tru
         manager = socketio.AsyncRedisManager(settings.redis_url, channel="foxtrack-events")
     realtime = RealtimeServer(state, client_manager=manager)
     state.extras["realtime"] = realtime
+    state.extras.setdefault("startup", []).append(realtime.started)
     from foxtrack.webhooks.delivery import WebhookSender
 
     sender = WebhookSender(state, base_delay=settings.webhook_retry_seconds)
@@ -141,6 +142,10 @@ def create_app(settings: Settings | None = None, *, prepare_database: bool = Tru
 
     jobs.install(state)  # movie transcoding off the request
     asgi: Any = realtime.asgi(app)
+    if manager is not None:
+        from foxtrack.events.realtime import PublishBeforeAnswer
+
+        asgi = PublishBeforeAnswer(asgi)
     if state.engine.dialect.name == "sqlite" and settings.response_cache:
         from foxtrack.core.response_cache import ResponseCache
 

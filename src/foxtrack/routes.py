@@ -24,6 +24,8 @@ FEATURES = [
     "foxtrack.events_api.routes",
     "foxtrack.webhooks.routes",
     "foxtrack.files.routes",
+    "foxtrack.csvio.routes",
+    "foxtrack.planning.routes",
     "foxtrack.crud.routes",
 ]
 

@@ -692,3 +692,96 @@ webhook_delivery = table(
     Ts("next_attempt_at"),
     Ts("delivered_at"),
 )
+
+# ----------------------------------------------------------------------------- planning (templates, budgets)
+
+project_template = table(
+    "project_template",
+    Str("name", 80, nullable=False, unique=True),
+    Text("description"),
+    Str("fps", 10, default="25"),
+    Str("ratio", 10, default="16:9"),
+    Str("resolution", 12, default="1920x1080"),
+    Str("production_type", 20, default="short"),
+    Str("production_style", 20, default="2d3d"),
+    Int("max_retakes", 0),
+    Bool("is_clients_isolated"),
+    Bool("is_client_stats_visible", True),
+    Bool("is_client_task_list_visible", True),
+    Bool("is_client_task_panel_visible", True),
+    Bool("is_preview_download_allowed"),
+    Bool("is_set_preview_automated"),
+    Bool("is_publish_default_for_artists"),
+    Bool("is_single_preview_per_revision"),
+    Bool("is_frame_in_numbering"),
+    Int("revision_padding", 0),
+    Str("homepage", 80, default="assets"),
+    Int("hd_bitrate_compression"),
+    Int("ld_bitrate_compression"),
+    Json("file_tree"),
+    Json("data"),
+    Json("metadata_descriptors"),
+    Uid("default_preview_background_file_id"),
+)
+project_template_task_type_link = table(
+    "project_template_task_type_link",
+    Ref("project_template_id", "project_template", nullable=False),
+    Ref("task_type_id", "task_type", nullable=False),
+    Int("priority"),
+    Int("hd_bitrate_compression"),
+    Int("ld_bitrate_compression"),
+    Bool("is_client_visible", True),
+    sa.UniqueConstraint("project_template_id", "task_type_id"),
+)
+project_template_task_status_link = table(
+    "project_template_task_status_link",
+    Ref("project_template_id", "project_template", nullable=False),
+    Ref("task_status_id", "task_status", nullable=False),
+    Int("priority"),
+    Json("roles_for_board"),
+    Bool("is_client_allowed", None),
+    sa.UniqueConstraint("project_template_id", "task_status_id"),
+)
+project_template_asset_type_link = link(
+    "project_template_asset_type_link", ("project_template_id", "project_template"), ("asset_type_id", "entity_type")
+)
+project_template_status_automation_link = link(
+    "project_template_status_automation_link",
+    ("project_template_id", "project_template"),
+    ("status_automation_id", "status_automation"),
+)
+project_template_preview_background_file_link = link(
+    "project_template_preview_background_file_link",
+    ("project_template_id", "project_template"),
+    ("preview_background_file_id", "preview_background_file"),
+)
+
+salary_scale = table(
+    "salary_scale",
+    Ref("department_id", "department"),
+    Str("position", 30, default="artist"),
+    Str("seniority", 30, default="mid"),
+    Int("salary", 0),
+)
+budget = table(
+    "budget",
+    Ref("project_id", "project", nullable=False),
+    Int("revision", 1),
+    Str("name", 255, nullable=False),
+    Str("currency", 3, default="USD"),
+)
+budget_entry = table(
+    "budget_entry",
+    Ref("budget_id", "budget", nullable=False),
+    Uid("department_id"),
+    Uid("person_id"),
+    Str("start_date", 10),
+    Int("months_duration"),
+    Float("daily_salary"),
+    Str("position", 30),
+    Str("seniority", 30),
+    Json("exceptions"),
+)
+
+# shots (and scenes) an asset instance appears in
+asset_instance_link = link("asset_instance_link", ("entity_id", "entity"), ("asset_instance_id", "asset_instance"))

@@ -10,6 +10,7 @@ first receives what it missed, in order.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from http.cookies import SimpleCookie
 from typing import Any
@@ -41,6 +42,7 @@ class RealtimeServer:
         self.sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins="*", client_manager=client_manager,
                                         logger=False, engineio_logger=False)
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.ordered = client_manager is not None
         self.sio.on("connect", self._connect_root, namespace="/")
         self.sio.on("connect", self._connect_events, namespace=NAMESPACE)
         self.sio.on("disconnect", self._disconnect_events, namespace=NAMESPACE)
@@ -114,18 +116,31 @@ class RealtimeServer:
 
     # ------------------------------------------------------------------ publishing
 
+    async def started(self) -> None:
+        """Startup hook: events are published from this loop, whether or not a client connected
+        here (with Redis, other processes' clients are listening)."""
+        self.loop = asyncio.get_running_loop()
+
     def publish(self, events: list[Event]) -> None:
-        """Bus listener: called after commit, from the loop or from a worker thread."""
+        """Bus listener: called after commit, from the loop or from a worker thread.
+
+        With several processes (Redis), the publication of a request's events is awaited before its
+        answer is sent (see ``PublishBeforeAnswer``): a client that makes changes one after the
+        other through different processes then sees them in that order."""
         loop = self.loop
         if loop is None:
-            return  # nobody ever connected
+            return  # not serving yet
         coro = self._emit_all(events)
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
             running = None
         if running is loop:
-            loop.create_task(coro)
+            pending = PENDING.get()
+            if self.ordered and pending is not None:
+                pending.append(loop.create_task(coro))
+            else:
+                loop.create_task(coro)
         else:
             asyncio.run_coroutine_threadsafe(coro, loop)
 
@@ -138,6 +153,37 @@ class RealtimeServer:
                                     namespace=NAMESPACE)
             else:
                 await self.sio.emit(event["name"], payload, room=EVERYONE, namespace=NAMESPACE)
+
+
+PENDING: contextvars.ContextVar[list[asyncio.Task[None]] | None] = contextvars.ContextVar(
+    "foxtrack_pending_publications", default=None)
+
+
+class PublishBeforeAnswer:
+    """ASGI wrapper: the event publications a request started are finished before its answer
+    starts (used with the Redis fan-out, where publishing is a network round trip)."""
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        pending: list[asyncio.Task[None]] = []
+        token = PENDING.set(pending)
+
+        async def send_after_publish(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start" and pending:
+                tasks = list(pending)
+                pending.clear()
+                await asyncio.gather(*tasks, return_exceptions=True)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_after_publish)
+        finally:
+            PENDING.reset(token)
 
 
 def _last_event_id(environ: dict[str, Any], auth: Any) -> str | None:

@@ -1,0 +1,1 @@
+"""Production planning: project templates, budgets, quotas, asset instances and scene shots."""
