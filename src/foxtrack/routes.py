@@ -26,6 +26,7 @@ FEATURES = [
     "foxtrack.files.routes",
     "foxtrack.csvio.routes",
     "foxtrack.planning.routes",
+    "foxtrack.sync.routes",
     "foxtrack.crud.routes",
 ]
 

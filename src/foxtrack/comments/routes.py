@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from foxtrack.comments import service
+from foxtrack.comments import batch, service
 from foxtrack.comments.service import CommentInput
 from foxtrack.core.context import Ctx
+from foxtrack.core.errors import BadRequest
 from foxtrack.core.filters import parse_bool
-from foxtrack.core.http import json_body
+from foxtrack.core.http import json_any, json_body
 from foxtrack.core.jsonutil import created, no_content, ok
 from foxtrack.storage import storage_of
 from foxtrack.storage.serve import serve
@@ -42,6 +43,54 @@ async def add_comment(task_id: str, request: Request, ctx: Ctx) -> Response:
         created_at=body.get("created_at"), for_client=bool(body.get("for_client")),
     )
     return created(service.add_comment(ctx, task_id, data))
+
+
+async def _batch(request: Request, ctx: Ctx, task_id: str | None = None, project_id: str | None = None,
+                 array_body: bool = False) -> Response:
+    """A batch of comments as gazu sends it (multipart: a ``comments`` JSON part and
+    ``attachment_file-i-j`` / ``preview_file-i-j`` files) or as JSON (``{"comments": [...]}``, or a bare
+    array for ``comment-many``)."""
+    if _is_multipart(request):
+        async with received_form(request, ctx.state) as form:
+            raw = form.fields.get("comments")
+            files = dict(form.files)
+            if raw is None and "comments" in files:  # sent as a file part
+                raw = files.pop("comments").path.read_text(errors="replace")
+            comments = batch.parse_comments(raw)
+            return created(await batch.batch_comments(ctx, comments, files, task_id, project_id))
+    body = await json_any(request)
+    if isinstance(body, dict) and not (array_body and "comments" not in body):
+        raw_comments = body.get("comments")
+    elif isinstance(body, list):
+        raw_comments = body
+    else:
+        raise BadRequest("Request body must be a JSON array." if array_body
+                         else "Missing required parameter: comments")
+    return created(await batch.batch_comments(ctx, batch.parse_comments(raw_comments), {}, task_id, project_id))
+
+
+@router.post("/actions/tasks/batch-comment")
+async def batch_comment(request: Request, ctx: Ctx) -> Response:
+    """Comment several tasks at once (each comment names its ``task_id``); one transaction."""
+    return await _batch(request, ctx)
+
+
+@router.post("/actions/tasks/{task_id}/batch-comment")
+async def task_batch_comment(task_id: str, request: Request, ctx: Ctx) -> Response:
+    """Post several comments on a task at once, with their attachments and previews; one transaction."""
+    return await _batch(request, ctx, task_id=task_id)
+
+
+@router.post("/actions/projects/{project_id}/tasks/comment-many")
+async def comment_many(project_id: str, request: Request, ctx: Ctx) -> Response:
+    """Comment many tasks of a project (a JSON array of comments with ``object_id``); one transaction."""
+    return await _batch(request, ctx, project_id=project_id, array_body=True)
+
+
+@router.post("/actions/tasks/{task_id}/comments/{comment_id}/move")
+async def move_comment(task_id: str, comment_id: str, request: Request, ctx: Ctx) -> Response:
+    """Move a comment to another task of the same entity (``target_task_id``); answers the comment."""
+    return ok(batch.move_comment(ctx, task_id, comment_id, await json_body(request)))
 
 
 @router.get("/data/tasks/{task_id}/comments")

@@ -220,59 +220,66 @@ def add_comment(ctx: RequestContext, task_id: str, data: CommentInput) -> Row:
     """Post a comment: may change the task status; records news, notifications and events."""
     if not data.task_status_id:
         raise validation_error({"task_status_id": "Field required"}, "Validation error.")
+    with ctx.write() as tx:
+        return post_comment(ctx, tx, task_id, data)
+
+
+def post_comment(ctx: RequestContext, tx: Tx, task_id: str, data: CommentInput) -> Row:
+    """Post one comment within the caller's transaction (``add_comment`` and the batch routes)."""
+    if not data.task_status_id:
+        raise validation_error({"task_status_id": "Field required"}, "Validation error.")
     checklist = _json_list(data.checklist, "checklist")
     links = _json_list(data.links, "links")
-    with ctx.write() as tx:
-        conn = tx.conn
-        if not is_uuid(task_id):
-            raise NotFound(ZOU_NOT_FOUND)
-        task = TASK.get(conn, task_id)
-        if task is None:
-            raise NotFound(ZOU_NOT_FOUND)
-        status = tq.TASK_STATUS.get(conn, data.task_status_id) if is_uuid(data.task_status_id) else None
-        if status is None:
-            raise NotFound(ZOU_NOT_FOUND)
-        role = perm.check_task_action_access(ctx, conn, task)
-        perm.check_task_status_access(role, status)
-        author_id = ctx.person_id
-        created_at = now()
-        for_client = bool(data.for_client)
-        if ctx.is_manager or role in (perm.ADMIN, perm.MANAGER):
-            if data.person_id:
-                if not is_uuid(data.person_id) or PERSON.get(conn, data.person_id) is None:
-                    raise NotFound(ZOU_NOT_FOUND)
-                author_id = data.person_id
-            if data.created_at:
-                try:
-                    created_at = normalize_datetime(data.created_at) or created_at
-                except ValueError as exc:
-                    raise BadRequest("Wrong date format for created_at.") from exc
-        elif role != perm.CLIENT:
-            for_client = False
-        mentions, department_mentions = _mentions(conn, task["project_id"], data.text or "")
-        comment = crud.insert(tx, COMMENT, {
-            "object_id": task_id, "object_type": "Task", "text": data.text or "", "task_status_id": status["id"],
-            "person_id": author_id, "checklist": checklist, "links": links, "for_client": for_client,
-            "replies": [], "created_at": created_at,
-        }, {"mentions": mentions, "department_mentions": department_mentions})
-        for upload in data.files:
-            _store_attachment(ctx, tx, comment["id"], upload)
-        previous_status_id = task["task_status_id"]
-        _apply_status(tx, task, status, created_at)
-        tx.emit("comment:new", {"comment_id": comment["id"], "task_id": task_id, "task_status_id": status["id"],
-                                "person_id": author_id, "for_client": for_client}, project_id=task["project_id"])
-        if previous_status_id != status["id"]:
-            tx.emit("task:status-changed", {"task_id": task_id, "new_task_status_id": status["id"],
-                                            "previous_task_status_id": previous_status_id, "person_id": author_id},
-                    project_id=task["project_id"])
-            if status.get("is_feedback_request"):
-                tx.emit("task:to-review", {"task_id": task_id, "comment_id": comment["id"],
-                                           "new_task_status_id": status["id"],
-                                           "previous_task_status_id": previous_status_id,
-                                           "person_id": author_id}, project_id=task["project_id"])
-        _news(tx, task, comment, status, change=previous_status_id != status["id"], author_id=author_id)
-        _notify(tx, task, comment, author_id, mentions)
-        return decorate(conn, [comment], full_person=True, full_status=True)[0]
+    conn = tx.conn
+    if not is_uuid(task_id):
+        raise NotFound(ZOU_NOT_FOUND)
+    task = TASK.get(conn, task_id)
+    if task is None:
+        raise NotFound(ZOU_NOT_FOUND)
+    status = tq.TASK_STATUS.get(conn, data.task_status_id) if is_uuid(data.task_status_id) else None
+    if status is None:
+        raise NotFound(ZOU_NOT_FOUND)
+    role = perm.check_task_action_access(ctx, conn, task)
+    perm.check_task_status_access(role, status)
+    author_id = ctx.person_id
+    created_at = now()
+    for_client = bool(data.for_client)
+    if ctx.is_manager or role in (perm.ADMIN, perm.MANAGER):
+        if data.person_id:
+            if not is_uuid(data.person_id) or PERSON.get(conn, data.person_id) is None:
+                raise NotFound(ZOU_NOT_FOUND)
+            author_id = data.person_id
+        if data.created_at:
+            try:
+                created_at = normalize_datetime(data.created_at) or created_at
+            except ValueError as exc:
+                raise BadRequest("Wrong date format for created_at.") from exc
+    elif role != perm.CLIENT:
+        for_client = False
+    mentions, department_mentions = _mentions(conn, task["project_id"], data.text or "")
+    comment = crud.insert(tx, COMMENT, {
+        "object_id": task_id, "object_type": "Task", "text": data.text or "", "task_status_id": status["id"],
+        "person_id": author_id, "checklist": checklist, "links": links, "for_client": for_client,
+        "replies": [], "created_at": created_at,
+    }, {"mentions": mentions, "department_mentions": department_mentions})
+    for upload in data.files:
+        _store_attachment(ctx, tx, comment["id"], upload)
+    previous_status_id = task["task_status_id"]
+    _apply_status(tx, task, status, created_at)
+    tx.emit("comment:new", {"comment_id": comment["id"], "task_id": task_id, "task_status_id": status["id"],
+                            "person_id": author_id, "for_client": for_client}, project_id=task["project_id"])
+    if previous_status_id != status["id"]:
+        tx.emit("task:status-changed", {"task_id": task_id, "new_task_status_id": status["id"],
+                                        "previous_task_status_id": previous_status_id, "person_id": author_id},
+                project_id=task["project_id"])
+        if status.get("is_feedback_request"):
+            tx.emit("task:to-review", {"task_id": task_id, "comment_id": comment["id"],
+                                       "new_task_status_id": status["id"],
+                                       "previous_task_status_id": previous_status_id,
+                                       "person_id": author_id}, project_id=task["project_id"])
+    _news(tx, task, comment, status, change=previous_status_id != status["id"], author_id=author_id)
+    _notify(tx, task, comment, author_id, mentions)
+    return decorate(conn, [comment], full_person=True, full_status=True)[0]
 
 
 def _json_list(value: Any, name: str) -> list[Any]:
@@ -475,14 +482,14 @@ def remove_comment(ctx: RequestContext, tx: Tx, comment: Row, task: Row) -> None
     for table in (s.attachment_file, s.news, s.notification):
         tx.execute(table.delete().where(table.c.comment_id == comment_id))
     tx.execute(s.comment.delete().where(s.comment.c.id == comment_id))
-    _reset_task(tx, task)
+    reset_task(tx, task)
     tx.emit("comment:delete", {"comment_id": comment_id, "task_id": task["id"]}, project_id=task["project_id"])
     store = storage_of(ctx.state)
     for attachment_id in attachment_ids:
         store.delete("files", "attachments", attachment_id)
 
 
-def _reset_task(tx: Tx, task: Row) -> None:
+def reset_task(tx: Tx, task: Row) -> None:
     c = s.comment
     last = tx.execute(sa.select(c.c.task_status_id, c.c.created_at).where(c.c.object_id == task["id"])
                       .order_by(c.c.created_at.desc()).limit(1)).first()

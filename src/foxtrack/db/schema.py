@@ -585,6 +585,17 @@ build_job = table(
     Uid("playlist_id", index=True),
 )
 
+playlist_share_link = table(
+    "playlist_share_link",
+    Str("token", 64, nullable=False, unique=True),
+    Uid("playlist_id", index=True),
+    Uid("created_by"),
+    Ts("expiration_date"),
+    Bool("is_active", True),
+    Bool("can_comment", True),
+    Str("password", 255),
+)
+
 working_file = table(
     "working_file",
     Str("shotgun_id", 20),
@@ -785,3 +796,13 @@ budget_entry = table(
 
 # shots (and scenes) an asset instance appears in
 asset_instance_link = link("asset_instance_link", ("entity_id", "entity"), ("asset_instance_id", "asset_instance"))
+
+# ----------------------------------------------------------------------------- chats, desktop logins
+
+# one chat per entity (object_type "entity"); last_message is the time of the newest message
+chat = table("chat", Uid("object_id", nullable=False, index=True), Str("object_type", 80, default="entity"),
+             Ts("last_message"))
+chat_participant = link("chat_participant", ("chat_id", "chat"), ("person_id", "person"))
+chat_message = table("chat_message", Ref("chat_id", "chat", nullable=False), Ref("person_id", "person"),
+                     Text("text"))
+desktop_login_log = table("desktop_login_log", Ref("person_id", "person", nullable=False), Ts("date", index=True))

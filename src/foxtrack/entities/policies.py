@@ -42,6 +42,9 @@ def _after_create(ctx: RequestContext, tx: Tx, row: Row, body: Row) -> Row:
 
 def _before_update(ctx: RequestContext, tx: Tx, current: Row, values: Row) -> Row:
     values["__relations__"] = {}  # casting is written through the casting routes only
+    links = (values.get("__body__") or {}).get("entity_concept_links")
+    if links is not None:
+        service.replace_concept_links(tx, current["id"], links)
     return service.merge_update_values(current, values)
 
 

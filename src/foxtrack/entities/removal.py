@@ -61,6 +61,7 @@ def delete_entities(tx: Tx, entity_ids: list[str]) -> list[str]:
     tx.execute(s.output_file.delete().where(s.output_file.c.entity_id.in_(entity_ids)))
     tx.execute(s.asset_instance.delete().where(s.asset_instance.c.asset_id.in_(entity_ids)))
     tx.execute(s.entity.update().where(s.entity.c.source_id.in_(entity_ids)).values(source_id=None))
+    delete_chats(tx, entity_ids)
     tx.execute(s.entity.delete().where(s.entity.c.id.in_(entity_ids)))
     changed = sorted(set(casting_of))
     recount_casting(tx, changed)
@@ -73,3 +74,13 @@ def recount_casting(tx: Tx, entity_ids: list[str]) -> None:
     for entity_id in entity_ids:
         count = tx.execute(sa.select(sa.func.count()).select_from(link).where(link.c.entity_in_id == entity_id)).scalar()
         tx.execute(s.entity.update().where(s.entity.c.id == entity_id).values(nb_entities_out=count or 0))
+
+
+def delete_chats(tx: Tx, entity_ids: list[str]) -> None:
+    """Remove the chats of entities with their participants, messages and message attachments."""
+    chats = sa.select(s.chat.c.id).where(s.chat.c.object_id.in_(entity_ids))
+    messages = sa.select(s.chat_message.c.id).where(s.chat_message.c.chat_id.in_(chats))
+    tx.execute(s.attachment_file.delete().where(s.attachment_file.c.chat_message_id.in_(messages)))
+    tx.execute(s.chat_message.delete().where(s.chat_message.c.chat_id.in_(chats)))
+    tx.execute(s.chat_participant.delete().where(s.chat_participant.c.chat_id.in_(chats)))
+    tx.execute(s.chat.delete().where(s.chat.c.object_id.in_(entity_ids)))

@@ -15,8 +15,9 @@ from foxtrack.core.filters import group_params, parse_bool
 from foxtrack.core.http import json_body
 from foxtrack.core.jsonutil import created, is_uuid, no_content, ok
 from foxtrack.db import schema as s
-from foxtrack.entities import listing, reads, service, types
+from foxtrack.entities import chats, guess, linked, listing, reads, service, types
 from foxtrack.entities import policies as _policies  # noqa: F401  (registers the CRUD hooks)
+from foxtrack.storage.uploads import ordered_files, received_form
 
 router = APIRouter(tags=["entities"])
 
@@ -312,3 +313,52 @@ async def delete_entities(project_id: str, request: Request, ctx: Ctx) -> Respon
     body: Any = await json_any(request)
     return ok(reads.delete_many(ctx, project_id, body, force_of(request)))
 
+
+
+# ----------------------------------------------------------------------------- links, paths, chats
+
+@router.get("/data/entities/{entity_id}/entities-linked/with-tasks")
+async def entities_linked_with_tasks(entity_id: str, ctx: Ctx) -> Response:
+    """Entities (concepts) linked to an entity, each with its tasks."""
+    return ok(linked.linked_with_tasks(ctx, entity_id))
+
+
+@router.post("/data/entities/guess-from-path")
+@router.post("/data/entities/guess_from_path")
+async def guess_from_path(request: Request, ctx: Ctx) -> Response:
+    """The file-tree templates a path fits (body: project_id, file_path, sep)."""
+    return ok(guess.guess_from_path(ctx, await json_body(request)))
+
+
+@router.get("/data/entities/{entity_id}/chat")
+async def entity_chat(entity_id: str, ctx: Ctx) -> Response:
+    """The chat of an entity (created on first use) with its participants."""
+    return ok(chats.chat(ctx, entity_id))
+
+
+@router.get("/data/entities/{entity_id}/chat/messages")
+async def entity_chat_messages(entity_id: str, ctx: Ctx) -> Response:
+    """Messages of an entity's chat, oldest first."""
+    return ok(chats.messages(ctx, entity_id))
+
+
+@router.post("/data/entities/{entity_id}/chat/messages")
+async def post_chat_message(entity_id: str, request: Request, ctx: Ctx) -> Response:
+    """Post a message in an entity's chat (JSON ``message``, or multipart with attachment files)."""
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        async with received_form(request, ctx.state) as form:
+            return created(chats.post_message(ctx, entity_id, form.fields.get("message"), ordered_files(form)))
+    return created(chats.post_message(ctx, entity_id, (await json_body(request)).get("message")))
+
+
+@router.get("/data/entities/{entity_id}/chat/messages/{message_id}")
+async def chat_message(entity_id: str, message_id: str, ctx: Ctx) -> Response:
+    """One message of an entity's chat."""
+    return ok(chats.message(ctx, entity_id, message_id))
+
+
+@router.delete("/data/entities/{entity_id}/chat/messages/{message_id}")
+async def delete_chat_message(entity_id: str, message_id: str, ctx: Ctx) -> Response:
+    """Remove a message of an entity's chat (its author or an admin)."""
+    chats.delete_message(ctx, entity_id, message_id)
+    return no_content()

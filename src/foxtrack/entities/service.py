@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 
 from foxtrack.core import permissions as perm
 from foxtrack.core.context import RequestContext, Tx
-from foxtrack.core.errors import BadRequest, MalformedId, NotFound
+from foxtrack.core.errors import BadRequest, MalformedId, NotFound, validation_error
 from foxtrack.core.jsonutil import is_uuid
 from foxtrack.core.models import ENTITY
 from foxtrack.crud import service as crud
@@ -126,6 +126,24 @@ def create(ctx: RequestContext, project_id: str, kind: str, body: Any) -> Row:
             row["entity_concept_links"] = list(dict.fromkeys(links))
         emit_new(ctx, tx, row)
     return row
+
+
+def replace_concept_links(tx: Tx, entity_id: str, links: Any) -> list[str]:
+    """Store the entities a concept is linked to (``entity_concept_links``: ids or rows)."""
+    if not isinstance(links, list):
+        raise validation_error({"entity_concept_links": "Must be a list of ids."})
+    given = [i.get("id") if isinstance(i, dict) else i for i in links]
+    if not all(is_uuid(i) for i in given):
+        raise BadRequest("Malformed ID in entity_concept_links.")
+    ids = [str(i) for i in dict.fromkeys(given)]
+    found = set(tx.execute(sa.select(E.c.id).where(E.c.id.in_(ids))).scalars()) if ids else set()
+    if len(found) != len(ids):
+        raise NotFound()
+    link = s.entity_concept_link
+    tx.execute(link.delete().where(link.c.entity_in_id == entity_id))
+    if ids:
+        tx.execute(link.insert(), [{"entity_in_id": entity_id, "entity_out_id": i} for i in ids])
+    return ids
 
 
 def emit_new(ctx: RequestContext, tx: Tx, row: Row) -> None:

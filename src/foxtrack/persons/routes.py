@@ -14,7 +14,7 @@ from foxtrack.core.jsonutil import created, no_content, ok
 from foxtrack.core.models import PERSON
 from foxtrack.crud import service as crud
 from foxtrack.db.seed import hash_password
-from foxtrack.persons import service
+from foxtrack.persons import account, service
 
 router = APIRouter(tags=["persons"])
 service.register_policies()
@@ -148,3 +148,28 @@ async def person_tasks(person_id: str, ctx: Ctx) -> Response:
 async def person_done_tasks(person_id: str, ctx: Ctx) -> Response:
     """Done tasks assigned to a person, in open projects."""
     return ok(service.person_tasks(ctx, person_id, done=True))
+
+
+@router.get("/data/persons/presence-logs/{month}")
+async def presence_logs(month: str, ctx: Ctx) -> Response:
+    """Presence sheet of a month (``YYYY-MM``) as CSV: an X on the days each person logged in."""
+    return Response(account.presence_csv(ctx, month), media_type="text/csv")
+
+
+@router.delete("/actions/persons/{person_id}/clear-avatar")
+async def clear_avatar(person_id: str, ctx: Ctx) -> Response:
+    """Remove a person's avatar."""
+    account.clear_avatar(ctx, person_id)
+    return no_content()
+
+
+@router.get("/actions/persons/{person_id}/invite")
+async def invite(person_id: str, ctx: Ctx) -> Response:
+    """Invite a person to set their password (admins)."""
+    return ok(account.invite(ctx, person_id))
+
+
+@router.delete("/actions/persons/{person_id}/disable-two-factor-authentication")
+async def disable_two_factor(person_id: str, ctx: Ctx) -> Response:
+    """Turn off every second factor of a person (admins)."""
+    return ok(account.disable_two_factor(ctx, person_id))

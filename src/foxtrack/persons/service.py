@@ -137,10 +137,10 @@ def delete_person(ctx: RequestContext, tx: Tx, person: Row, force: bool) -> None
     person_id = person["id"]
     for link, column in ((s.department_link, "person_id"), (s.project_person_link, "person_id"),
                          (s.task_person_link, "person_id"), (s.comment_mentions, "person_id"),
-                         (s.comment_acknoledgments, "person_id")):
+                         (s.comment_acknoledgments, "person_id"), (s.chat_participant, "person_id")):
         tx.execute(link.delete().where(link.c[column] == person_id))
     for table in (s.notification, s.subscription, s.search_filter, s.search_filter_group, s.time_spent,
-                  s.day_off, s.login_log):
+                  s.day_off, s.login_log, s.desktop_login_log):
         tx.execute(table.delete().where(table.c.person_id == person_id))
     tx.execute(s.person.delete().where(s.person.c.id == person_id))
     tx.emit("person:delete", {"person_id": person_id})

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
 from foxtrack.core.context import Ctx
 from foxtrack.core.errors import BadRequest
 from foxtrack.core.http import json_body
-from foxtrack.core.jsonutil import no_content, ok
-from foxtrack.playlists import service
+from foxtrack.core.jsonutil import created, no_content, ok
+from foxtrack.db.seed import hash_password
+from foxtrack.playlists import builds, review, service, sharing
+from foxtrack.storage import storage_of
+from foxtrack.storage.serve import serve
 
 router = APIRouter(tags=["playlists"])
 
@@ -74,3 +79,60 @@ async def delete_build_job(playlist_id: str, job_id: str, ctx: Ctx) -> Response:
     """Delete a build job of a playlist."""
     service.delete_build_job(ctx, playlist_id, job_id)
     return no_content()
+
+
+@router.get("/data/playlists/{playlist_id}/build/mp4")
+async def build_movie(playlist_id: str, ctx: Ctx) -> Response:
+    """Start building the playlist's movie (a build job, done by the media worker); answers the job."""
+    return ok(review.start_build(ctx, playlist_id))
+
+
+@router.get("/data/playlists/{playlist_id}/jobs/{job_id}/build/mp4")
+async def download_build(playlist_id: str, job_id: str, request: Request, ctx: Ctx) -> Response:
+    """The movie of a finished build job."""
+    job, filename = review.build_download(ctx, playlist_id, job_id)
+    return await serve(request, storage_of(ctx.state), builds.BUCKET, builds.PREFIX, job["id"], "video/mp4",
+                       filename, attachment=True)
+
+
+@router.get("/data/playlists/{playlist_id}/download/zip")
+async def download_zip(playlist_id: str, ctx: Ctx) -> Response:
+    """A zip of the files of the playlist's previews, streamed as it is written."""
+    name, entries = await asyncio.to_thread(review.zip_entries, ctx, playlist_id)
+    body = review.stream_zip(storage_of(ctx.state), entries, ctx.state.settings.data_dir / "tmp")
+    return StreamingResponse(body, media_type="application/zip",
+                             headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+@router.post("/data/projects/{project_id}/playlists/temp")
+async def temp_playlist(project_id: str, request: Request, ctx: Ctx) -> Response:
+    """The entities of the given tasks (``task_ids``) with their last preview, as a playlist shows them."""
+    return ok(review.temp_playlist(ctx, project_id, await json_body(request)))
+
+
+@router.post("/data/playlists/{playlist_id}/notify-clients")
+async def notify_clients(playlist_id: str, ctx: Ctx) -> Response:
+    """Notify the project's clients that the playlist is ready for review."""
+    return ok(review.notify_clients(ctx, playlist_id))
+
+
+@router.get("/data/playlists/{playlist_id}/share")
+async def share_links(playlist_id: str, ctx: Ctx) -> Response:
+    """The active share links of a playlist."""
+    return ok(sharing.share_links(ctx, playlist_id))
+
+
+@router.post("/data/playlists/{playlist_id}/share")
+async def new_share_link(playlist_id: str, request: Request, ctx: Ctx) -> Response:
+    """Share a playlist: a link token with an optional expiration date and password."""
+    values = sharing.parse_share_body(await json_body(request))
+    if values["password"] is not None:
+        values["password"] = await asyncio.to_thread(hash_password, values["password"],
+                                                     ctx.state.settings.bcrypt_rounds)
+    return created(sharing.new_share_link(ctx, playlist_id, values))
+
+
+@router.delete("/data/playlists/{playlist_id}/share/{token}")
+async def remove_share_link(playlist_id: str, token: str, ctx: Ctx) -> Response:
+    """Deactivate a share link; answers it."""
+    return ok(sharing.remove_share_link(ctx, playlist_id, token))

@@ -15,6 +15,7 @@ from foxtrack.core.models import ENTITY, MODELS
 from foxtrack.crud import service as crud
 from foxtrack.crud.policy import register
 from foxtrack.db import schema as s
+from foxtrack.storage import storage_of
 from foxtrack.tasks import queries as tq
 
 Row = dict[str, Any]
@@ -50,7 +51,13 @@ def _shape_one(ctx: RequestContext, conn: Connection, row: Row) -> Row:
 
 
 def _delete_hook(ctx: RequestContext, tx: Tx, playlist: Row, force: bool) -> None:
+    job_ids = [r[0] for r in tx.execute(sa.select(s.build_job.c.id)
+                                        .where(s.build_job.c.playlist_id == playlist["id"]))]
     tx.execute(s.build_job.delete().where(s.build_job.c.playlist_id == playlist["id"]))
+    tx.execute(s.playlist_share_link.delete().where(s.playlist_share_link.c.playlist_id == playlist["id"]))
+    store = storage_of(ctx.state)
+    for job_id in job_ids:
+        store.delete("movies", "playlists", job_id)
     tx.execute(s.notification.delete().where(s.notification.c.playlist_id == playlist["id"]))
     tx.execute(s.playlist.delete().where(s.playlist.c.id == playlist["id"]))
     tx.emit("playlist:delete", {"playlist_id": playlist["id"]}, project_id=playlist.get("project_id"))
@@ -165,6 +172,7 @@ def delete_build_job(ctx: RequestContext, playlist_id: str, job_id: str) -> None
         if job.get("playlist_id") != playlist_id:
             raise NotFound()
         tx.execute(s.build_job.delete().where(s.build_job.c.id == job_id))
+        storage_of(ctx.state).delete("movies", "playlists", job_id)
         tx.emit("build-job:delete", {"build_job_id": job_id, "playlist_id": playlist_id},
                 project_id=playlist.get("project_id"))
 

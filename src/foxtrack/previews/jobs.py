@@ -1,4 +1,5 @@
-"""Movie previews are transcoded off the request, by a worker reading a queue kept in the database.
+"""Movie previews are transcoded off the request, by a worker reading a queue kept in the database
+(the same worker builds playlist movies when no preview waits: see ``playlists.builds``).
 
 The queue is the ``preview_file`` table itself: an uploaded movie is ``status = "processing"`` with
 ``data = {"job": {state, attempts, worker, lease_until}}``. A worker claims a job with a conditional
@@ -282,9 +283,15 @@ class MediaWorker:
             try:
                 while len(self.running) < self.slots:
                     job = await asyncio.to_thread(claim, self.state, self.id)
-                    if job is None:
-                        break
-                    task = asyncio.create_task(self._process(job))
+                    if job is not None:
+                        task = asyncio.create_task(self._process(job))
+                    else:  # no movie to transcode: a playlist to build?
+                        from foxtrack.playlists import builds
+
+                        build = await asyncio.to_thread(builds.claim, self.state, self.id)
+                        if build is None:
+                            break
+                        task = asyncio.create_task(builds.process(self, build))
                     self.running.add(task)
                     task.add_done_callback(self._done)
             except Exception:

@@ -13,7 +13,7 @@ from foxtrack.core.context import Ctx, RequestContext
 from foxtrack.core.errors import NotFound
 from foxtrack.core.http import json_body
 from foxtrack.core.jsonutil import JSON, created, ok
-from foxtrack.previews import service
+from foxtrack.previews import actions, service
 from foxtrack.storage import storage_of
 from foxtrack.storage.serve import mime_of, serve
 from foxtrack.storage.uploads import received_form
@@ -139,6 +139,47 @@ async def download_movie(preview_id: str, request: Request, ctx: Ctx) -> Respons
     """The movie of a preview as an attachment with a readable name."""
     return await _serve_preview(request, ctx, preview_id, lambda p: service.movie_file(ctx, p, "originals"),
                                 "video/mp4", download_extension="mp4", attachment=True)
+
+
+@router.put("/actions/preview-files/{preview_id}/update-annotations")
+async def update_annotations(preview_id: str, request: Request, ctx: Ctx) -> Response:
+    """Merge annotation changes ``{additions, updates, deletions}`` into a preview; answers the preview."""
+    return ok(actions.update_annotations(ctx, preview_id, await json_body(request)))
+
+
+@router.get("/actions/preview-files/{preview_id}/extract-frame")
+async def extract_frame(preview_id: str, request: Request, ctx: Ctx) -> Response:
+    """A frame of a movie preview as PNG (``frame_number``, 0 by default); a picture is its own frame."""
+    number = actions.frame_number(request.query_params.get("frame_number"))
+    preview = actions.preview_of_task(ctx, preview_id)
+    if actions.is_picture(preview):
+        return await serve(request, storage_of(ctx.state), "pictures", "original", preview_id, "image/png")
+    fps = actions.project_fps(ctx, preview)
+    png = await asyncio.to_thread(actions.extract_frame, ctx, preview, number, fps)
+    return Response(png, media_type="image/png",
+                    headers={"Content-Disposition": f"inline; filename={preview_id}-{number}.png"})
+
+
+@router.get("/actions/preview-files/{preview_id}/extract-tile")
+async def extract_tile(preview_id: str, request: Request, ctx: Ctx) -> Response:
+    """The scrubbing tiles (frames side by side) of a movie preview as PNG."""
+    preview = actions.preview_of_task(ctx, preview_id)
+    bucket, prefix = await asyncio.to_thread(actions.tile_location, ctx, preview)
+    return await serve(request, storage_of(ctx.state), bucket, prefix, preview_id, "image/png")
+
+
+@router.get("/data/playlists/preview-files/running")
+async def running_previews(ctx: Ctx) -> Response:
+    """Movie previews still processing (or broken) in open projects, newest first."""
+    return ok(actions.running_previews(ctx))
+
+
+@router.get("/pictures/thumbnails/attachment-files/{file_name}")
+async def attachment_thumbnail(file_name: str, request: Request, ctx: Ctx) -> Response:
+    """The thumbnail of a picture attached to a comment (made on first request)."""
+    attachment_id = file_name.removesuffix(".png")
+    await asyncio.to_thread(actions.attachment_thumbnail, ctx, attachment_id)
+    return await serve(request, storage_of(ctx.state), "pictures", "thumbnails", attachment_id, "image/png")
 
 
 @router.post("/pictures/thumbnails/{kind}/{item_id}")

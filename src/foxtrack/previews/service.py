@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -106,22 +107,94 @@ def add_preview(ctx: RequestContext, task_id: str, comment_id: str, body: Row) -
         if comment["object_id"] != task_id:
             raise NotFound()
         perm.check_task_action_access(ctx, tx.conn, task)
-        revision, position = _revision(tx.conn, task_id, comment_id, body.get("revision"))
-        project = PROJECT.get(tx.conn, task["project_id"]) or {}
-        if project.get("is_single_preview_per_revision") and position > 1:
-            raise BadRequest("Only one preview file is allowed per revision for this project.")
-        preview = crud.insert(tx, PREVIEW, {
-            "name": new_id()[:13], "revision": revision, "position": position, "extension": "mp4",
-            "source": "webgui", "status": "processing", "validation_status": "neutral", "task_id": task_id,
-            "person_id": ctx.person_id, "is_movie": False, "file_size": 0, "width": 0, "height": 0,
-            "duration": 0,
-        })
-        tx.execute(s.comment_preview_link.insert(), dict(comment_id=comment_id, preview_file_id=preview["id"]))
-        tx.execute(s.news.update().where(s.news.c.comment_id == comment_id).values(preview_file_id=preview["id"]))
-        tx.emit("preview-file:new", {"preview_file_id": preview["id"], "comment_id": comment_id},
+        return new_preview(ctx, tx, task, comment_id, body.get("revision"))
+
+
+def new_preview(ctx: RequestContext, tx: Tx, task: Row, comment_id: str, wanted_revision: Any,
+                values: Row | None = None) -> Row:
+    """Insert a preview file on a comment (next revision of the task, or the comment's, or the wanted
+    one) within the caller's transaction; ``values`` are its file's fields when already known."""
+    task_id = task["id"]
+    revision, position = _revision(tx.conn, task_id, comment_id, wanted_revision)
+    project = PROJECT.get(tx.conn, task["project_id"]) or {}
+    if project.get("is_single_preview_per_revision") and position > 1:
+        raise BadRequest("Only one preview file is allowed per revision for this project.")
+    preview = crud.insert(tx, PREVIEW, {
+        "name": new_id()[:13], "revision": revision, "position": position, "extension": "mp4",
+        "source": "webgui", "status": "processing", "validation_status": "neutral", "task_id": task_id,
+        "person_id": ctx.person_id, "is_movie": False, "file_size": 0, "width": 0, "height": 0,
+        "duration": 0, **(values or {}),
+    })
+    tx.execute(s.comment_preview_link.insert(), dict(comment_id=comment_id, preview_file_id=preview["id"]))
+    tx.execute(s.news.update().where(s.news.c.comment_id == comment_id).values(preview_file_id=preview["id"]))
+    tx.emit("preview-file:new", {"preview_file_id": preview["id"], "comment_id": comment_id},
+            project_id=task["project_id"])
+    preview["comments"] = [comment_id]
+    return preview
+
+
+# ----------------------------------------------------------------------------- files prepared before a
+# transaction (batch comments): validated and turned into variants first, stored with the rows
+
+
+@dataclass
+class PreparedFile:
+    """An uploaded preview file checked (and, for a picture, turned into its variants) in advance."""
+
+    upload: Upload
+    extension: str
+    original_name: str
+    variants: media.Variants | None = None
+
+
+async def prepare_file(upload: Upload, workdir: Path) -> PreparedFile:
+    """Check an uploaded preview file (400 when refused); pictures get their variants in ``workdir``."""
+    extension = _extension(upload.filename)
+    prepared = PreparedFile(upload, extension, Path(upload.filename).stem)
+    if upload.size == 0:
+        raise BadRequest(NOT_A_PICTURE if extension in media.PICTURE_EXTENSIONS else "Uploaded file is empty.")
+    if extension in media.PICTURE_EXTENSIONS:
+        workdir.mkdir(parents=True, exist_ok=True)
+        try:
+            prepared.variants = await asyncio.to_thread(media.build_picture_variants, upload.path, workdir,
+                                                        extension == "png")
+        except media.BadPicture as exc:
+            raise BadRequest(NOT_A_PICTURE) from exc
+    elif extension not in media.MOVIE_EXTENSIONS and extension not in OTHER_EXTENSIONS:
+        raise BadRequest(f"Wrong file format, extension: {extension}")
+    return prepared
+
+
+def add_prepared_preview(ctx: RequestContext, tx: Tx, task: Row, comment_id: str, prepared: PreparedFile) -> Row:
+    """A new preview on a comment with its (prepared) file stored, in the caller's transaction."""
+    store = storage_of(ctx.state)
+    preview = new_preview(ctx, tx, task, comment_id, None)
+    preview_id = preview["id"]
+    values: Row = {"original_name": prepared.original_name, "status": "ready", "data": None, "is_movie": False}
+    variants = prepared.variants
+    if variants is not None:
+        size = store.save("pictures", "original", preview_id, variants.original)
+        store.save("pictures", "thumbnails", preview_id, variants.thumbnail)
+        store.save("pictures", "thumbnails-square", preview_id, variants.square)
+        store.save("pictures", "previews", preview_id, variants.preview)
+        values.update(extension="png", width=variants.width, height=variants.height, file_size=size)
+    elif prepared.extension in media.MOVIE_EXTENSIONS:
+        store.save("movies", "source", preview_id, prepared.upload.path)
+        values.update(extension="mp4", status="processing", data={"job": jobs.queued_job()})
+    else:
+        size = store.save("files", "previews", preview_id, prepared.upload.path)
+        values.update(extension=prepared.extension, file_size=size)
+    crud.update_row(tx, PREVIEW, preview_id, values)
+    tx.execute(s.task.update().where(s.task.c.id == task["id"]).values(last_preview_file_id=preview_id))
+    row = tq.load(tx.conn, PREVIEW, preview_id)
+    if row["status"] != "processing":
+        tx.emit("preview-file:add-file", {"preview_file_id": preview_id, "comment_id": comment_id,
+                                          "task_id": task["id"], "revision": row["revision"],
+                                          "extension": row["extension"], "status": row["status"]},
                 project_id=task["project_id"])
-        preview["comments"] = [comment_id]
-        return preview
+    tx.emit("preview-file:update", {"preview_file_id": preview_id, "status": row["status"]},
+            project_id=task["project_id"])
+    return row
 
 
 # ----------------------------------------------------------------------------- upload

@@ -98,3 +98,34 @@ def open_tasks(ctx: RequestContext, params: dict[str, str]) -> Row:
     return {"data": rows, "stats": {"total_duration": total_duration, "total_estimation": total_estimation,
                                     "total": total, "status": status},
             "limit": limit, "is_more": is_more, "page": page}
+
+
+def open_tasks_stats(ctx: RequestContext) -> dict[str, Row]:
+    """``data/tasks/open-tasks/stats``: per open project, task counts, done counts, durations and
+    estimations, in total and per (task status, task type)."""
+    t, p, ts = s.task, s.project, s.task_status
+    open_status = sa.select(s.project_status.c.id).where(s.project_status.c.name == "Open")
+    clauses: list[sa.ColumnElement[bool]] = [p.c.project_status_id.in_(open_status)]
+    scope = perm.project_scope(ctx, t.c.project_id)
+    if scope is not None:
+        clauses.append(scope)
+    done = sa.case((ts.c.is_done.is_(True), 1), else_=0)
+    stmt = (sa.select(t.c.project_id, t.c.task_status_id, t.c.task_type_id, sa.func.count(), sa.func.sum(done),
+                      sa.func.coalesce(sa.func.sum(t.c.duration), 0), sa.func.coalesce(sa.func.sum(t.c.estimation), 0))
+            .select_from(t.join(p, p.c.id == t.c.project_id).join(ts, ts.c.id == t.c.task_status_id))
+            .where(*clauses).group_by(t.c.project_id, t.c.task_status_id, t.c.task_type_id)
+            .order_by(t.c.project_id, t.c.task_status_id, t.c.task_type_id))
+    out: dict[str, Row] = {}
+    with ctx.read() as conn:
+        for project_id, status_id, type_id, amount, amount_done, duration, estimation in conn.execute(stmt):
+            project = out.setdefault(project_id, {"amount": 0, "amount_done": 0, "total_duration": 0.0,
+                                                  "total_estimation": 0.0, "task_types": []})
+            project["amount"] += amount
+            project["amount_done"] += int(amount_done or 0)
+            project["total_duration"] += float(duration)
+            project["total_estimation"] += float(estimation)
+            project["task_types"].append({"task_status_id": status_id, "task_type_id": type_id,
+                                          "project_id": project_id, "amount": amount,
+                                          "amount_done": int(amount_done or 0), "total_duration": float(duration),
+                                          "total_estimation": float(estimation)})
+    return out

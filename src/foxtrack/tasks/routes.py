@@ -28,6 +28,18 @@ async def open_tasks(request: Request, ctx: Ctx) -> Response:
     return ok(service.open_tasks(ctx, dict(request.query_params)))
 
 
+@router.get("/data/tasks/open-tasks/stats")
+async def open_tasks_stats(ctx: Ctx) -> Response:
+    """Per open project: task counts, done counts, durations and estimations by status and type."""
+    return ok(service.open_tasks_stats(ctx))
+
+
+@router.get("/data/persons/{person_id}/related-tasks/{task_type_id}")
+async def person_related_tasks(person_id: str, task_type_id: str, ctx: Ctx) -> Response:
+    """Tasks of a type on the entities where the person has an assigned task."""
+    return ok(service.person_related_tasks(ctx, person_id, task_type_id))
+
+
 @router.get("/data/tasks/{task_id}/full")
 async def full_task(task_id: str, ctx: Ctx) -> Response:
     """A task with its project, entity, type, status and assignees embedded."""

@@ -161,6 +161,24 @@ def person_tasks(ctx: RequestContext, person_id: str) -> list[Row]:
     return tasks
 
 
+def person_related_tasks(ctx: RequestContext, person_id: str, task_type_id: str) -> list[Row]:
+    """Tasks of a type on the entities of open projects where the person is assigned to any task."""
+    with ctx.read() as conn:
+        q.load(conn, PERSON, person_id)
+        q.load(conn, q.TASK_TYPE, task_type_id)
+        if not ctx.is_manager and person_id != ctx.person_id:
+            raise Forbidden()
+        link, t = s.task_person_link, s.task
+        open_projects = sa.select(s.project.c.id).join(
+            s.project_status, s.project_status.c.id == s.project.c.project_status_id
+        ).where(s.project_status.c.name == "Open")
+        entities = (sa.select(t.c.entity_id).join(link, link.c.task_id == t.c.id)
+                    .where(link.c.person_id == person_id, t.c.project_id.in_(open_projects)))
+        return TASK.to_dicts(conn.execute(TASK.select().where(t.c.entity_id.in_(entities),
+                                                              t.c.task_type_id == task_type_id)
+                                          .order_by(t.c.created_at, t.c.id)))
+
+
 # ----------------------------------------------------------------------------- creation in bulk
 
 def _create_task(ctx: RequestContext, tx: Tx, entity: Row, task_type_id: str, status_id: str | None) -> Row | None:
@@ -396,6 +414,12 @@ def open_tasks(ctx: RequestContext, params: dict[str, str]) -> Row:
     from foxtrack.tasks import open_tasks as ot
 
     return ot.open_tasks(ctx, params)
+
+
+def open_tasks_stats(ctx: RequestContext) -> dict[str, Row]:
+    from foxtrack.tasks import open_tasks as ot
+
+    return ot.open_tasks_stats(ctx)
 
 
 def touch(tx: Tx, task_id: str, **values: Any) -> None:

@@ -8,6 +8,8 @@ from starlette.responses import Response
 from foxtrack.core.context import Ctx
 from foxtrack.core.http import json_body
 from foxtrack.core.jsonutil import created, no_content, ok
+from foxtrack.entities import chats
+from foxtrack.persons import account
 from foxtrack.user import service
 
 router = APIRouter(tags=["user"])
@@ -199,4 +201,42 @@ async def subscribe(task_id: str, ctx: Ctx) -> Response:
 async def unsubscribe(task_id: str, ctx: Ctx) -> Response:
     """Stop following a task."""
     service.unsubscribe(ctx, task_id)
+    return no_content()
+
+
+@router.get("/data/user/desktop-login-logs")
+async def desktop_login_logs(ctx: Ctx) -> Response:
+    """The caller's desktop logins, newest first."""
+    return ok(account.desktop_login_logs(ctx))
+
+
+@router.post("/data/user/desktop-login-logs")
+async def log_desktop_login(request: Request, ctx: Ctx) -> Response:
+    """Record the start of a desktop session (body: ``date``, default now)."""
+    return created(account.log_desktop_login(ctx, await json_body(request)))
+
+
+@router.delete("/actions/user/clear-avatar")
+async def clear_avatar(ctx: Ctx) -> Response:
+    """Remove the caller's avatar."""
+    account.clear_avatar(ctx, ctx.person_id)
+    return no_content()
+
+
+@router.get("/data/user/chats")
+async def user_chats(ctx: Ctx) -> Response:
+    """Chats the caller has joined."""
+    return ok(chats.user_chats(ctx))
+
+
+@router.post("/actions/user/chats/{entity_id}/join")
+async def join_chat(entity_id: str, ctx: Ctx) -> Response:
+    """Join the chat of an entity."""
+    return ok(chats.join(ctx, entity_id))
+
+
+@router.delete("/actions/user/chats/{entity_id}/join")
+async def leave_chat(entity_id: str, ctx: Ctx) -> Response:
+    """Leave the chat of an entity."""
+    chats.leave(ctx, entity_id)
     return no_content()

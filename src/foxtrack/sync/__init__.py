@@ -1,0 +1,1 @@
+"""Instance sync importers (``/import/kitsu/*``) and OpenTimelineIO edit import."""
