@@ -97,6 +97,10 @@ def create_app(settings: Settings | None = None, *, prepare_database: bool = Tru
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Long-lived objects (routes, compiled SQL, caches) move out of the collector's way, and
         # collections run less often: full collections over them were 50-100 ms pauses.
+        from foxtrack.warmup import warm_up, warm_up_routes
+
+        warm_up(state)
+        await warm_up_routes(_app, state)
         gc.collect()
         gc.freeze()
         gc.set_threshold(50_000, 20, 100)
