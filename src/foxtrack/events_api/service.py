@@ -36,11 +36,8 @@ def _when(value: str | None) -> str | None:
         raise BadRequest("Wrong date format.") from exc
 
 
-def last_events(ctx: RequestContext, params: dict[str, list[str]]) -> list[Row]:
-    """Events newest first, filtered (managers; non-admins see only their projects)."""
-    perm.require_manager(ctx)
-    e = s.api_event
-    one = {k: v[-1] for k, v in params.items() if v}
+def _window(one: dict[str, str], created_at: sa.ColumnElement[Any]) -> tuple[int, list[sa.ColumnElement[bool]]]:
+    """``limit`` (1 to 1000, 100 by default) and the ``after``/``before`` clauses of a log read."""
     try:
         limit = min(1000, max(1, int(one.get("limit") or 100)))
     except ValueError as exc:
@@ -48,9 +45,18 @@ def last_events(ctx: RequestContext, params: dict[str, list[str]]) -> list[Row]:
     clauses: list[sa.ColumnElement[bool]] = []
     after, before = _when(one.get("after")), _when(one.get("before"))
     if after:
-        clauses.append(e.c.created_at > after)
+        clauses.append(created_at > after)
     if before:
-        clauses.append(e.c.created_at < before)
+        clauses.append(created_at < before)
+    return limit, clauses
+
+
+def last_events(ctx: RequestContext, params: dict[str, list[str]]) -> list[Row]:
+    """Events newest first, filtered (managers; non-admins see only their projects)."""
+    perm.require_manager(ctx)
+    e = s.api_event
+    one = {k: v[-1] for k, v in params.items() if v}
+    limit, clauses = _window(one, e.c.created_at)
     project_id = _uuid(one.get("project_id"))
     if project_id:
         clauses.append(e.c.project_id == project_id)
@@ -169,16 +175,7 @@ def last_login_logs(ctx: RequestContext, params: dict[str, list[str]]) -> list[R
     perm.require_admin(ctx)
     log = s.login_log
     one = {k: v[-1] for k, v in params.items() if v}
-    try:
-        limit = min(1000, max(1, int(one.get("limit") or 100)))
-    except ValueError as exc:
-        raise BadRequest("limit must be an integer") from exc
-    clauses: list[sa.ColumnElement[bool]] = []
-    after, before = _when(one.get("after")), _when(one.get("before"))
-    if after:
-        clauses.append(log.c.created_at > after)
-    if before:
-        clauses.append(log.c.created_at < before)
+    limit, clauses = _window(one, log.c.created_at)
     person_ids = [_uuid(p) for p in params.get("person_ids", []) if p]
     if person_ids:
         clauses.append(log.c.person_id.in_(person_ids))
