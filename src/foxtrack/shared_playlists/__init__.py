@@ -1,0 +1,1 @@
+"""Zou's public guest API for shared playlists (``/shared/playlists/<token>/...``)."""
