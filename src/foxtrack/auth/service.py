@@ -94,4 +94,4 @@ def revoke(state: AppState, jtis: list[str]) -> None:
                 continue
             exists = tx.execute(sa.select(s.revoked_token.c.jti).where(s.revoked_token.c.jti == jti)).first()
             if exists is None:
-                tx.execute(s.revoked_token.insert(), dict(jti=jti, expires_at=now()))
+                tx.execute(s.revoked_token.insert(), {"jti": jti, "expires_at": now()})

@@ -277,8 +277,8 @@ def cast_asset(ctx: RequestContext, project_id: str, asset_id: str, body: Any) -
                     removed.append(asset_id)
             elif link_id is None:
                 link_id = new_id()
-                tx.execute(L.insert(), dict(id=link_id, created_at=stamp, updated_at=stamp, entity_in_id=entity_id,
-                                             entity_out_id=asset_id, nb_occurences=nb or 1, label=label or ""))
+                tx.execute(L.insert(), {"id": link_id, "created_at": stamp, "updated_at": stamp, "entity_in_id": entity_id,
+                                             "entity_out_id": asset_id, "nb_occurences": nb or 1, "label": label or ""})
                 tx.emit("entity-link:new", {"entity_link_id": link_id, "entity_in_id": entity_id,
                                             "entity_out_id": asset_id, "nb_occurences": nb or 1},
                         project_id=project_id)

@@ -450,7 +450,7 @@ def acknowledge(ctx: RequestContext, task_id: str, comment_id: str) -> Row:
         present = tx.execute(sa.select(link.c.person_id).where(link.c.comment_id == comment_id,
                                                                link.c.person_id == ctx.person_id)).first()
         if present is None:
-            tx.execute(link.insert(), dict(comment_id=comment_id, person_id=ctx.person_id))
+            tx.execute(link.insert(), {"comment_id": comment_id, "person_id": ctx.person_id})
             name = "comment:acknowledge"
         else:
             tx.execute(link.delete().where(link.c.comment_id == comment_id, link.c.person_id == ctx.person_id))

@@ -12,9 +12,13 @@ from foxtrack.db import schema as s
 Row = dict[str, Any]
 
 
-def delete_tasks(tx: Tx, task_ids: list[str]) -> None:
-    """Remove tasks with their assignments, time spents, comments, previews and notifications."""
-    if not task_ids:
+Ids = list[str] | sa.Select[Any]
+
+
+def delete_tasks(tx: Tx, task_ids: Ids) -> None:
+    """Remove tasks with their assignments, time spents, comments, previews and notifications.
+    ``task_ids`` is a list or a subquery (a whole project's tasks)."""
+    if isinstance(task_ids, list) and not task_ids:
         return
     comments = sa.select(s.comment.c.id).where(s.comment.c.object_id.in_(task_ids))
     previews = sa.select(s.preview_file.c.id).where(s.preview_file.c.task_id.in_(task_ids))
@@ -42,16 +46,16 @@ def task_ids_of(tx: Tx, entity_ids: list[str]) -> list[str]:
     return list(tx.execute(sa.select(s.task.c.id).where(s.task.c.entity_id.in_(entity_ids))).scalars())
 
 
-def delete_entities(tx: Tx, entity_ids: list[str]) -> list[str]:
+def delete_entities(tx: Tx, entity_ids: Ids) -> list[str]:
     """Delete entities, their tasks and links; returns the ids of the entities whose casting changed
-    (their ``nb_entities_out`` is recomputed)."""
-    if not entity_ids:
+    (their ``nb_entities_out`` is recomputed). ``entity_ids`` is a list or a subquery."""
+    if isinstance(entity_ids, list) and not entity_ids:
         return []
     link = s.entity_link
     casting_of = list(tx.execute(
         sa.select(link.c.entity_in_id).where(link.c.entity_out_id.in_(entity_ids), link.c.entity_in_id.not_in(entity_ids))
     ).scalars())
-    delete_tasks(tx, task_ids_of(tx, entity_ids))
+    delete_tasks(tx, sa.select(s.task.c.id).where(s.task.c.entity_id.in_(entity_ids)))
     tx.execute(link.delete().where(sa.or_(link.c.entity_in_id.in_(entity_ids), link.c.entity_out_id.in_(entity_ids))))
     concept = s.entity_concept_link
     tx.execute(concept.delete().where(sa.or_(concept.c.entity_in_id.in_(entity_ids),
@@ -76,7 +80,7 @@ def recount_casting(tx: Tx, entity_ids: list[str]) -> None:
         tx.execute(s.entity.update().where(s.entity.c.id == entity_id).values(nb_entities_out=count or 0))
 
 
-def delete_chats(tx: Tx, entity_ids: list[str]) -> None:
+def delete_chats(tx: Tx, entity_ids: Ids) -> None:
     """Remove the chats of entities with their participants, messages and message attachments."""
     chats = sa.select(s.chat.c.id).where(s.chat.c.object_id.in_(entity_ids))
     messages = sa.select(s.chat_message.c.id).where(s.chat_message.c.chat_id.in_(chats))

@@ -49,8 +49,8 @@ def type_id(state: AppState, name: str) -> str:
     stamp = now()
     try:
         with state.engine.begin() as conn:
-            conn.execute(s.entity_type.insert(), dict(id=new_id(), name=name, created_at=stamp, updated_at=stamp,
-                                                       archived=False))
+            conn.execute(s.entity_type.insert(), {"id": new_id(), "name": name, "created_at": stamp, "updated_at": stamp,
+                                                       "archived": False})
     except IntegrityError:
         pass
     with state.read() as conn:

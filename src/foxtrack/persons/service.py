@@ -189,7 +189,7 @@ def add_department(ctx: RequestContext, person_id: str, body: Row) -> Row:
         link = s.department_link
         where = (link.c.person_id == person_id, link.c.department_id == department_id)
         if tx.conn.execute(sa.select(link.c.person_id).where(*where)).first() is None:
-            tx.execute(link.insert(), dict(person_id=person_id, department_id=department_id))
+            tx.execute(link.insert(), {"person_id": person_id, "department_id": department_id})
         crud.update_row(tx, PERSON, person_id, {})
         tx.emit("person:update", {"person_id": person_id})
         person = _load_person(tx.conn, person_id)

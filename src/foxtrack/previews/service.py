@@ -125,7 +125,7 @@ def new_preview(ctx: RequestContext, tx: Tx, task: Row, comment_id: str, wanted_
         "person_id": ctx.person_id, "is_movie": False, "file_size": 0, "width": 0, "height": 0,
         "duration": 0, **(values or {}),
     })
-    tx.execute(s.comment_preview_link.insert(), dict(comment_id=comment_id, preview_file_id=preview["id"]))
+    tx.execute(s.comment_preview_link.insert(), {"comment_id": comment_id, "preview_file_id": preview["id"]})
     tx.execute(s.news.update().where(s.news.c.comment_id == comment_id).values(preview_file_id=preview["id"]))
     tx.emit("preview-file:new", {"preview_file_id": preview["id"], "comment_id": comment_id},
             project_id=task["project_id"])

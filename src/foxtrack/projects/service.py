@@ -99,35 +99,16 @@ def delete_project(ctx: RequestContext, tx: Tx, project: Row, force: bool) -> No
 
 def cascade_delete(tx: Tx, project_id: str) -> None:
     """Remove a project and everything that belongs to it, children first."""
+    from foxtrack.entities import removal
+
     ex = tx.execute
-    e, t, c, pf = s.entity, s.task, s.comment, s.preview_file
-    tasks = sa.select(t.c.id).where(t.c.project_id == project_id)
-    entities = sa.select(e.c.id).where(e.c.project_id == project_id)
-    comments = sa.select(c.c.id).where(c.c.object_id.in_(tasks))
+    e = s.entity
     playlists = sa.select(s.playlist.c.id).where(s.playlist.c.project_id == project_id)
-    for link in (s.comment_preview_link, s.comment_mentions, s.comment_department_mentions,
-                 s.comment_acknoledgments):
-        ex(link.delete().where(link.c.comment_id.in_(comments)))
-    ex(s.attachment_file.delete().where(s.attachment_file.c.comment_id.in_(comments)))
-    ex(s.notification.delete().where(s.notification.c.task_id.in_(tasks)))
+    # entities take their tasks, comments, previews, links, files and chats with them
+    removal.delete_entities(tx, sa.select(e.c.id).where(e.c.project_id == project_id))
     ex(s.news.delete().where(s.news.c.project_id == project_id))
-    ex(s.subscription.delete().where(s.subscription.c.task_id.in_(tasks)))
-    ex(s.subscription.delete().where(s.subscription.c.entity_id.in_(entities)))
-    ex(c.delete().where(c.c.object_id.in_(tasks)))
-    ex(pf.delete().where(pf.c.task_id.in_(tasks)))
-    ex(s.time_spent.delete().where(s.time_spent.c.task_id.in_(tasks)))
-    ex(s.working_file.delete().where(s.working_file.c.task_id.in_(tasks)))
-    ex(s.output_file.delete().where(s.output_file.c.entity_id.in_(entities)))
-    ex(s.task_person_link.delete().where(s.task_person_link.c.task_id.in_(tasks)))
-    ex(t.delete().where(t.c.project_id == project_id))
     ex(s.build_job.delete().where(s.build_job.c.playlist_id.in_(playlists)))
     ex(s.playlist.delete().where(s.playlist.c.project_id == project_id))
-    ex(s.entity_link.delete().where(sa.or_(s.entity_link.c.entity_in_id.in_(entities),
-                                           s.entity_link.c.entity_out_id.in_(entities))))
-    ex(s.entity_concept_link.delete().where(sa.or_(s.entity_concept_link.c.entity_in_id.in_(entities),
-                                                   s.entity_concept_link.c.entity_out_id.in_(entities))))
-    ex(s.asset_instance.delete().where(s.asset_instance.c.asset_id.in_(entities)))
-    ex(e.delete().where(e.c.project_id == project_id))
     descriptors = sa.select(s.metadata_descriptor.c.id).where(s.metadata_descriptor.c.project_id == project_id)
     ex(s.department_metadata_descriptor_link.delete().where(
         s.department_metadata_descriptor_link.c.metadata_descriptor_id.in_(descriptors)))
@@ -237,7 +218,7 @@ def add_team_member(ctx: RequestContext, project_id: str, body: Row) -> Row:
         exists = tx.conn.execute(sa.select(link.c.person_id).where(
             link.c.project_id == project_id, link.c.person_id == person_id)).first()
         if exists is None:
-            tx.execute(link.insert(), dict(project_id=project_id, person_id=person_id, role=role))
+            tx.execute(link.insert(), {"project_id": project_id, "person_id": person_id, "role": role})
         elif role is not None:
             tx.execute(link.update().where(link.c.project_id == project_id, link.c.person_id == person_id)
                        .values(role=role))

@@ -16,6 +16,7 @@ from foxtrack.core.models import ENTITY, PERSON, TASK
 from foxtrack.crud import service as crud
 from foxtrack.crud.policy import register
 from foxtrack.db import schema as s
+from foxtrack.entities import removal
 from foxtrack.tasks import queries as q
 
 Row = dict[str, Any]
@@ -50,23 +51,7 @@ register("time-spents", delete="self", owner_column="person_id")
 
 def remove_task(tx: Tx, task: Row) -> None:
     """Delete a task and everything hanging off it (comments, previews, time spents...)."""
-    task_id = task["id"]
-    comment_ids = [r[0] for r in tx.execute(sa.select(s.comment.c.id).where(s.comment.c.object_id == task_id))]
-    preview_ids = [r[0] for r in tx.execute(sa.select(s.preview_file.c.id)
-                                            .where(s.preview_file.c.task_id == task_id))]
-    if comment_ids:
-        for link in (s.comment_preview_link, s.comment_mentions, s.comment_department_mentions,
-                     s.comment_acknoledgments):
-            tx.execute(link.delete().where(link.c.comment_id.in_(comment_ids)))
-        tx.execute(s.attachment_file.delete().where(s.attachment_file.c.comment_id.in_(comment_ids)))
-    if preview_ids:
-        tx.execute(s.comment_preview_link.delete().where(s.comment_preview_link.c.preview_file_id.in_(preview_ids)))
-        tx.execute(s.entity.update().where(s.entity.c.preview_file_id.in_(preview_ids)).values(preview_file_id=None))
-    for table in (s.notification, s.news, s.subscription, s.time_spent, s.preview_file):
-        tx.execute(table.delete().where(table.c.task_id == task_id))
-    tx.execute(s.comment.delete().where(s.comment.c.object_id == task_id))
-    tx.execute(s.task_person_link.delete().where(s.task_person_link.c.task_id == task_id))
-    tx.execute(s.task.delete().where(s.task.c.id == task_id))
+    removal.delete_tasks(tx, [task["id"]])
 
 
 # ----------------------------------------------------------------------------- reads
@@ -271,7 +256,7 @@ def assign(ctx: RequestContext, person_id: str, task_ids: Any) -> list[Row]:
 def _assign_one(ctx: RequestContext, tx: Tx, task: Row, person_id: str) -> None:
     link = s.task_person_link
     if person_id not in q.assignee_ids(tx.conn, task["id"]):
-        tx.execute(link.insert(), dict(task_id=task["id"], person_id=person_id))
+        tx.execute(link.insert(), {"task_id": task["id"], "person_id": person_id})
         _subscribe(tx, person_id, task["id"])
     crud.update_row(tx, TASK, task["id"], {"assigner_id": ctx.person_id})
     tx.emit("task:assign", {"task_id": task["id"], "person_id": person_id}, project_id=task["project_id"])
