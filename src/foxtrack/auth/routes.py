@@ -13,9 +13,6 @@ from foxtrack.core.jsonutil import JSON, ok
 
 router = APIRouter(tags=["auth"])
 
-# json_body is re-exported for modules that imported it from here
-__all__ = ["router", "json_body", "is_browser"]
-
 BROWSER_MARKERS = ("Mozilla/", "Chrome/", "Safari/", "Firefox/", "Edg/")
 
 

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from foxtrack.casting import service
-from foxtrack.casting.body import json_any
 from foxtrack.core.context import Ctx
 from foxtrack.core.errors import BadRequest
+from foxtrack.core.http import json_any
 from foxtrack.core.jsonutil import no_content, ok
 
 router = APIRouter(tags=["casting"])

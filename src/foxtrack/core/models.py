@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
+from foxtrack.core.rawsql import in_ids
 from foxtrack.db import schema as s
 
 
@@ -89,9 +90,7 @@ class Model:
             grouped: dict[str, list[str]] = {i: [] for i in ids}
             local, remote = rel.table.c[rel.local], rel.table.c[rel.remote]
             for chunk in _chunks(ids, 900):
-                # one id: plain equality (SQLAlchemy's expanding IN rewrites the SQL text each time)
-                cond = local == chunk[0] if len(chunk) == 1 else local.in_(chunk)
-                for left, right in conn.execute(sa.select(local, remote).where(cond)):
+                for left, right in conn.execute(sa.select(local, remote).where(in_ids(local, chunk))):
                     grouped[left].append(right)
             for item in items:
                 item[name] = grouped[item["id"]]

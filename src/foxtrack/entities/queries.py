@@ -113,17 +113,13 @@ ASSET_TASK_COLUMNS = tuple(c for c in WITH_TASKS_TASK_COLUMNS if c not in ("nb_a
 _TS = frozenset({"due_date", "end_date", "done_date", "last_comment_date", "real_start_date", "start_date"})
 
 
-def tasks_for_screen(conn: Connection, entity_clause: sa.ColumnElement[bool], person_id: str,
-                     columns: tuple[str, ...]) -> dict[str, list[Row]]:
-    """Flat task rows (with assignees and ``is_subscribed``) of the entities matching the clause,
-    grouped by entity id: two queries."""
-    t = s.task
-    stmt = sa.select(*(t.c[c] for c in columns)).where(t.c.entity_id.in_(sa.select(E.c.id).where(entity_clause)))
-    grouped: dict[str, list[Row]] = {}
-    by_id: dict[str, Row] = {}
+def _screen_tasks(rows: Iterable[Any], columns: tuple[str, ...]) -> dict[str, Row]:
+    """Task dicts of the with-tasks shape by id, in row order: timestamps cut to Zou's seconds,
+    JSON ``data`` passed through, empty ``assignees`` and ``is_subscribed`` to fill in."""
     ts_idx = [i for i, c in enumerate(columns) if c in _TS]
     data_idx = columns.index("data") if "data" in columns else -1
-    for row in raw_rows(conn, stmt):
+    by_id: dict[str, Row] = {}
+    for row in rows:
         values = list(row)
         for i in ts_idx:
             v = values[i]
@@ -135,21 +131,36 @@ def tasks_for_screen(conn: Connection, entity_clause: sa.ColumnElement[bool], pe
         task["is_subscribed"] = False
         task["assignees"] = []
         by_id[task["id"]] = task
-        grouped.setdefault(task["entity_id"], []).append(task)
+    return by_id
+
+
+def _attach(by_id: dict[str, Row], assignees: Iterable[Any], subscribed: Iterable[Any]) -> None:
+    """Fill in ``assignees`` from (task id, person id) pairs and ``is_subscribed`` from task ids."""
+    for task_id, person_id in assignees:
+        if task_id in by_id:
+            by_id[task_id]["assignees"].append(person_id)
+    for task_id in subscribed:
+        if task_id in by_id:
+            by_id[task_id]["is_subscribed"] = True
+
+
+def tasks_for_screen(conn: Connection, entity_clause: sa.ColumnElement[bool], person_id: str,
+                     columns: tuple[str, ...]) -> dict[str, list[Row]]:
+    """Flat task rows (with assignees and ``is_subscribed``) of the entities matching the clause,
+    grouped by entity id: three queries."""
+    t = s.task
+    tasks_q = sa.select(t.c.id).where(t.c.entity_id.in_(sa.select(E.c.id).where(entity_clause)))
+    stmt = sa.select(*(t.c[c] for c in columns)).where(t.c.entity_id.in_(sa.select(E.c.id).where(entity_clause)))
+    by_id = _screen_tasks(raw_rows(conn, stmt), columns)
     if by_id:
-        link = s.task_person_link
-        tasks_q = sa.select(t.c.id).where(t.c.entity_id.in_(sa.select(E.c.id).where(entity_clause)))
-        for task_id, pid in conn.execute(sa.select(link.c.task_id, link.c.person_id).where(link.c.task_id.in_(tasks_q))):
-            linked = by_id.get(task_id)
-            if linked is not None:
-                linked["assignees"].append(pid)
-        sub = s.subscription
-        subscribed = conn.execute(
-            sa.select(sub.c.task_id).where(sub.c.person_id == person_id, sub.c.task_id.in_(tasks_q))
-        ).scalars()
-        for task_id in subscribed:
-            if task_id in by_id:
-                by_id[task_id]["is_subscribed"] = True
+        link, sub = s.task_person_link, s.subscription
+        _attach(by_id,
+                conn.execute(sa.select(link.c.task_id, link.c.person_id).where(link.c.task_id.in_(tasks_q))),
+                conn.execute(sa.select(sub.c.task_id).where(sub.c.person_id == person_id,
+                                                            sub.c.task_id.in_(tasks_q))).scalars())
+    grouped: dict[str, list[Row]] = {}
+    for task in by_id.values():
+        grouped.setdefault(task["entity_id"], []).append(task)
     return grouped
 
 
@@ -203,25 +214,8 @@ def one_entity_tasks(conn: Connection, entity_id: str, person_id: str, columns: 
     if statements is None:
         statements = _ONE_ENTITY_TASKS[columns] = _one_entity_task_statements(columns)
     tasks_q, assignees_q, subscribed_q = statements
-    ts_idx = [i for i, c in enumerate(columns) if c in _TS]
-    by_id: dict[str, Row] = {}
-    out: list[Row] = []
-    for row in conn.execute(tasks_q, {"entity_id": entity_id}):
-        values = list(row)
-        for i in ts_idx:
-            v = values[i]
-            if v:
-                values[i] = v[:19]
-        task = dict(zip(columns, values))
-        task["is_subscribed"] = False
-        task["assignees"] = []
-        by_id[task["id"]] = task
-        out.append(task)
+    by_id = _screen_tasks(conn.execute(tasks_q, {"entity_id": entity_id}), columns)
     if by_id:
-        for task_id, pid in conn.execute(assignees_q, {"entity_id": entity_id}):
-            if task_id in by_id:
-                by_id[task_id]["assignees"].append(pid)
-        for (task_id,) in conn.execute(subscribed_q, {"entity_id": entity_id, "person_id": person_id}):
-            if task_id in by_id:
-                by_id[task_id]["is_subscribed"] = True
-    return out
+        _attach(by_id, conn.execute(assignees_q, {"entity_id": entity_id}),
+                (r[0] for r in conn.execute(subscribed_q, {"entity_id": entity_id, "person_id": person_id})))
+    return list(by_id.values())

@@ -8,11 +8,10 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from foxtrack.casting.body import json_any
 from foxtrack.core.context import Ctx
 from foxtrack.core.errors import NotFound
 from foxtrack.core.filters import group_params, parse_bool
-from foxtrack.core.http import json_body
+from foxtrack.core.http import json_any, json_body
 from foxtrack.core.jsonutil import created, is_uuid, no_content, ok
 from foxtrack.db import schema as s
 from foxtrack.entities import chats, guess, linked, listing, reads, service, types

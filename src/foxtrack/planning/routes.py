@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from foxtrack.auth.routes import json_body
 from foxtrack.core.context import Ctx
+from foxtrack.core.http import json_body
 from foxtrack.core.jsonutil import created, no_content, ok
 from foxtrack.planning import budgets, instances, quotas, templates
 from foxtrack.planning import models as _models  # noqa: F401  (registers the CRUD models)
