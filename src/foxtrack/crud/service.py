@@ -28,6 +28,7 @@ from foxtrack.core.jsonutil import (
 )
 from foxtrack.core.models import Model
 from foxtrack.crud.policy import Policy, policy
+from foxtrack.db.schema import column_defaults
 
 Row = dict[str, Any]
 READ_ONLY = frozenset({"id", "created_at", "updated_at", "type"})
@@ -113,18 +114,6 @@ def split_body(model: Model, body: Row, ignore: frozenset[str] = frozenset()) ->
     return values, relations
 
 
-def defaults(model: Model) -> Row:
-    out: Row = {}
-    for col in model.table.c:
-        if col.name in ("id", "created_at", "updated_at", "seq"):
-            continue
-        if col.default is not None and getattr(col.default, "is_scalar", False):
-            out[col.name] = col.default.arg  # type: ignore[attr-defined]
-        else:
-            out[col.name] = None
-    return out
-
-
 def missing_required(model: Model, values: Row) -> None:
     missing = {
         c.name: "Field required"
@@ -148,7 +137,7 @@ def write_relations(tx: Tx, model: Model, item_id: str, relations: dict[str, lis
 def insert(tx: Tx, model: Model, values: Row, relations: dict[str, list[str]] | None = None) -> Row:
     """Insert a row with defaults; returns the full stored dict (serialised)."""
     stamp = now()
-    row = {**defaults(model), **values}
+    row = {**column_defaults(model.table), **values}
     row.setdefault("id", None)
     if not row["id"]:
         row["id"] = new_id()

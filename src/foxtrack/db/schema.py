@@ -10,6 +10,7 @@ Conventions, chosen for speed on both SQLite and PostgreSQL:
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import sqlalchemy as sa
@@ -71,6 +72,21 @@ def Json(name: str, default: Any = None) -> sa.Column[Any]:
 
 def stamps() -> list[sa.Column[Any]]:
     return [Ts("created_at", nullable=False, index=True), Ts("updated_at", nullable=False)]
+
+
+@functools.cache
+def column_defaults(table: sa.Table) -> dict[str, Any]:
+    """Python-side defaults of a table's columns (None where there is none), so an inserted row and
+    the JSON answered for it agree without a re-read. Ids and timestamps are the caller's. Callers
+    spread it into a new dict; never mutate it."""
+    out: dict[str, Any] = {}
+    for col in table.c:
+        if col.name in ("id", "created_at", "updated_at", "seq"):
+            continue
+        default = col.default
+        scalar = default is not None and getattr(default, "is_scalar", False)
+        out[col.name] = default.arg if scalar else None  # type: ignore[union-attr]
+    return out
 
 
 def table(name: str, *cols: Any) -> sa.Table:

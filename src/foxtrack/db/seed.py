@@ -65,19 +65,8 @@ def stamped(**values: Any) -> dict[str, Any]:
     return {"id": new_id(), "created_at": stamp, "updated_at": stamp, **values}
 
 
-def table_defaults(table: sa.Table) -> dict[str, Any]:
-    """Python-side column defaults, so inserted rows and returned JSON agree without a re-read."""
-    out: dict[str, Any] = {}
-    for col in table.c:
-        if col.default is not None and getattr(col.default, "is_scalar", False):
-            out[col.name] = col.default.arg  # type: ignore[attr-defined]
-        elif col.name not in ("id", "created_at", "updated_at"):
-            out[col.name] = None
-    return out
-
-
 def insert_row(conn: Connection, table: sa.Table, **values: Any) -> dict[str, Any]:
-    row = {**table_defaults(table), **stamped(), **values}
+    row = {**s.column_defaults(table), **stamped(), **values}
     conn.execute(table.insert(), row)
     return row
 
