@@ -76,11 +76,9 @@ class RealtimeServer:
 
     async def _connect_root(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         self._identify(environ)
-        self.loop = asyncio.get_running_loop()
 
     async def _connect_events(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         person_id, role = self._identify(environ)
-        self.loop = asyncio.get_running_loop()
         rooms = [EVERYONE]
         if role == "admin":
             rooms.append(ADMINS)
