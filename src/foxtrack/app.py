@@ -154,4 +154,8 @@ def create_app(settings: Settings | None = None, *, prepare_database: bool = Tru
         from foxtrack.core.response_cache import ResponseCache
 
         asgi = ResponseCache(asgi, state)
+    if settings.ui_dir is not None:
+        from foxtrack.ui import KitsuUI
+
+        return KitsuUI(ApiPrefix(asgi), settings.ui_dir)
     return ApiPrefix(asgi)

@@ -36,6 +36,7 @@ def serve(
     demo: Annotated[bool, typer.Option(help="Seed a demo production once and print how to log in.")] = False,
     workers: Annotated[int, typer.Option(help="Worker processes (PostgreSQL + Redis for more than one).")] = 1,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
+    ui: Annotated[Path | None, typer.Option(help="A built Kitsu UI (index.html + assets/) to serve on /.")] = None,
 ) -> None:
     """Create or migrate the schema, then serve the API (and Socket.IO) on HOST:PORT."""
     import uvicorn
@@ -44,7 +45,12 @@ def serve(
     from foxtrack.db.engine import migrate
     from foxtrack.db.seed import ensure_admin_from_settings, ensure_reference_data
 
-    settings = _settings(data_dir, database_url, host=host, port=port)
+    settings = _settings(data_dir, database_url, host=host, port=port, ui_dir=ui)
+    if settings.ui_dir is not None:
+        if not (settings.ui_dir / "index.html").is_file():
+            console.print(f"[red]{settings.ui_dir} holds no index.html: --ui takes a built Kitsu (dist/).[/]")
+            raise typer.Exit(2)
+        os.environ["FOXTRACK_UI_DIR"] = str(settings.ui_dir.resolve())
     state = build_state(settings)
     migrate(state.engine)
     ensure_reference_data(state.engine)
@@ -69,6 +75,8 @@ def serve(
             console.print("[yellow]--workers > 1 without FOXTRACK_REDIS_URL: Socket.IO listeners only get the "
                           "events of the worker they are connected to.[/]")
     console.print(f"foxtrack API on [bold]http://{host}:{port}/api[/] (gazu.set_host), data in {settings.data_dir}")
+    if settings.ui_dir is not None:
+        console.print(f"Kitsu UI on [bold]http://{host}:{port}/[/] from {settings.ui_dir}")
     uvicorn.run("foxtrack.asgi:application", host=host, port=port, workers=workers, log_level=log_level,
                 access_log=False, lifespan="on")
 

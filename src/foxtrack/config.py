@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     webhook_retry_seconds: float = 5.0
     # serve unchanged GET answers again while the data version is the same (SQLite only)
     response_cache: bool = True
+    # a built Kitsu UI (index.html + assets/) served on the API's origin; None: the API only
+    ui_dir: Path | None = None
     # previews: background transcoding and S3-compatible storage (local files when s3_bucket is unset)
     media_workers: int = 1
     s3_bucket: str | None = None
