@@ -3,6 +3,9 @@ driven over HTTP with the real gazu."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +15,43 @@ import pytest
 from foxtrack.testing import RunningServer, drop_postgres, postgres_url, start_server
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+# Programs a developer may have installed by hand but that the project's own files do not install: the
+# suite runs with them hidden from PATH (servers it starts included), as on a new user's machine, so a
+# test or a code path that needs one fails here rather than only on a fresh clone.
+HIDDEN_TOOLS = ("ffmpeg", "ffprobe", "chromium", "chromium-browser", "chromedriver", "google-chrome",
+                "node", "npm", "npx", "convert", "magick")
+_shadow_root: str | None = None
+
+
+def _path_without(tools: tuple[str, ...], root: Path) -> str:
+    """PATH with each folder that holds one of ``tools`` replaced by a folder of links to everything else."""
+    folders = []
+    for index, folder in enumerate(os.environ.get("PATH", "").split(os.pathsep)):
+        if not folder or not any(os.path.exists(os.path.join(folder, tool)) for tool in tools):
+            folders.append(folder)
+            continue
+        shadow = root / str(index)
+        shadow.mkdir()
+        for entry in os.scandir(folder):
+            if entry.name not in tools:
+                (shadow / entry.name).symlink_to(entry.path)
+        folders.append(str(shadow))
+    return os.pathsep.join(folders)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _shadow_root
+    _shadow_root = tempfile.mkdtemp(prefix="foxtrack-path-")
+    os.environ["PATH"] = _path_without(HIDDEN_TOOLS, Path(_shadow_root))
+    os.environ["FOXTRACK_TEST_HIDDEN_TOOLS"] = ",".join(HIDDEN_TOOLS)
+    for name in ("FOXTRACK_FFMPEG", "FOXTRACK_FFPROBE"):
+        os.environ.pop(name, None)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _shadow_root:
+        shutil.rmtree(_shadow_root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

@@ -3,7 +3,6 @@ spot, a shot task in a small-resolution project, and a probe of downloaded movie
 
 from __future__ import annotations
 
-import json
 import subprocess
 import uuid
 from collections.abc import Callable
@@ -39,19 +38,12 @@ def make_picture(path: Path, size: tuple[int, int] = (320, 200)) -> Path:
 
 
 def streams(path: Path) -> dict[str, Any]:
-    """Codec, size, pixel format, frame rate of the video stream; codec of the audio; duration."""
-    found = subprocess.run(["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)],
-                           capture_output=True, check=False)
-    if found.returncode != 0:  # no ffprobe here: the parser foxtrack falls back on
-        p = probe(path)
-        return {"video": {"codec_name": p.codec, "width": p.width, "height": p.height, "pix_fmt": "yuv420p"},
-                "audio": {"codec_name": "aac"} if p.has_audio else None, "duration": p.duration}
-    data = json.loads(found.stdout)
-    video = next(s for s in data["streams"] if s["codec_type"] == "video")
-    audio = next((s for s in data["streams"] if s["codec_type"] == "audio"), None)
-    return {"video": video, "audio": audio, "duration": float(video.get("duration") or data["format"]["duration"])}
-
-
+    """Codec, size, pixel format and frame rate of the video stream; codec of the audio; duration; read by
+    foxtrack's own probe (ffprobe where one is installed, else the ``ffmpeg -i`` of the shipped binary)."""
+    found = probe(path)
+    return {"video": {"codec_name": found.codec, "width": found.width, "height": found.height,
+                      "pix_fmt": found.pixel_format, "fps": found.fps},
+            "audio": {"codec_name": found.audio_codec} if found.audio_codec else None, "duration": found.duration}
 
 
 Publish = Callable[..., tuple[dict[str, Any], dict[str, Any]]]

@@ -88,3 +88,58 @@ def test_a_job_lost_with_its_worker_is_taken_again_at_restart(idle_server: Runni
         assert ready["status"] == "ready"
     finally:
         again.stop()
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (read from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[0] != "Z":
+                children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pids: set[int]) -> set[int]:
+    alive = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            alive.add(pid)
+    return alive
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process tree from /proc")
+@pytest.mark.parametrize("how", ["terminate", "kill"])
+def test_no_transcoding_process_outlives_the_server(tmp_path: Path, how: str) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    srv = start_server(data_dir=data)
+    try:
+        publish_movie(srv, make_movie(tmp_path / "long.mp4", seconds=20, size="1280x720"))
+        deadline = time.monotonic() + 30
+        while len(_descendants(srv.process.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)  # the pool process and its ffmpeg
+        below = _descendants(srv.process.pid)
+        assert len(below) >= 2, "the transcode never started"
+        getattr(srv.process, how)()
+        srv.process.wait(15)
+        deadline = time.monotonic() + 10
+        while _alive(below) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _alive(below) == set()
+    finally:
+        srv.stop()

@@ -35,6 +35,7 @@ from foxtrack.core.context import AppState
 from foxtrack.core.jsonutil import now
 from foxtrack.db import schema as s
 from foxtrack.media import FFmpegError, Spec, transcode_movie
+from foxtrack.media.ffmpeg import lower_priority
 from foxtrack.media.movie import parse_fps, parse_resolution
 from foxtrack.storage import storage_of
 
@@ -62,13 +63,6 @@ def job_of(preview: Row) -> Row | None:
 
 
 # ----------------------------------------------------------------------------- the work itself (pool side)
-
-def _lower_priority() -> None:
-    try:
-        os.nice(19)
-    except OSError:
-        pass
-
 
 def transcode_in_pool(source: str, workdir: str, width: int, height: int, fps: float) -> dict[str, Any]:
     """Run in a pool process: renditions, tiles, the first frame and its picture variants."""
@@ -235,7 +229,7 @@ class MediaWorker:
 
     def _new_pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=self.slots, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_lower_priority)
+                                   initializer=lower_priority, initargs=(os.getpid(),))
 
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
