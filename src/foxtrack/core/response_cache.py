@@ -21,12 +21,20 @@ import sqlalchemy as sa
 
 from foxtrack.core.context import AppState, decode_token
 from foxtrack.core.errors import ApiError
+from foxtrack.core.etag import matches
 
 MAX_BYTES = 128 * 1024 * 1024
 MAX_ENTRY = 16 * 1024 * 1024
 READ_ONLY_POSTS = frozenset({"/data/search"})
 SKIP_PREFIXES = ("/socket.io", "/auth/login", "/auth/logout", "/auth/refresh-token", "/pictures/", "/movies/",
                  "/data/webhooks", "/status", "/health")
+
+
+def _header(scope: dict[str, Any], name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
 
 
 class ResponseCache:
@@ -105,6 +113,11 @@ class ResponseCache:
         if hit is not None and hit[0] == version:
             self.entries.move_to_end(key)
             _, status, headers, body = hit
+            etag = next((v for k, v in headers if k == b"etag"), None)
+            if etag is not None and matches(_header(scope, b"if-none-match"), etag.decode("latin-1")):
+                # the answer carries a validator the client already holds: 304, as the handler would
+                status, body = 304, b""
+                headers = [(k, v) for k, v in headers if k in (b"etag", b"cache-control")]
             await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": body})
             return

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -219,3 +219,47 @@ def one_entity_tasks(conn: Connection, entity_id: str, person_id: str, columns: 
         _attach(by_id, conn.execute(assignees_q, {"entity_id": entity_id}),
                 (r[0] for r in conn.execute(subscribed_q, {"entity_id": entity_id, "person_id": person_id})))
     return list(by_id.values())
+
+
+# ----------------------------------------------------------------------------- episode statistics
+
+def _episode_task_join() -> tuple[Any, Any]:
+    """task -> task status -> shot -> sequence -> episode, and the episode alias."""
+    t, e = s.task, E
+    seq, ep = e.alias("stats_seq"), e.alias("stats_ep")
+    joined = (t.join(s.task_status, s.task_status.c.id == t.c.task_status_id)
+              .join(e, e.c.id == t.c.entity_id)
+              .join(seq, seq.c.id == e.c.parent_id)
+              .join(ep, ep.c.id == seq.c.parent_id))
+    return joined, ep
+
+
+def _episode_task_where(project_id: str, assignee_id: str | None) -> list[sa.ColumnElement[bool]]:
+    where = [s.task.c.project_id == project_id]
+    if assignee_id is not None:
+        link = s.task_person_link
+        where.append(s.task.c.id.in_(sa.select(link.c.task_id).where(link.c.person_id == assignee_id)))
+    return where
+
+
+def episode_task_counts(conn: Connection, project_id: str, assignee_id: str | None) -> Sequence[Any]:
+    """(episode id, task type id, task status id, status short name, status color, task count, sum
+    of drawings, sum of the shots' frames) for the episodes' shots of a project."""
+    joined, ep = _episode_task_join()
+    t, ts = s.task, s.task_status
+    keys = (ep.c.id, t.c.task_type_id, t.c.task_status_id, ts.c.short_name, ts.c.color)
+    stmt = (sa.select(*keys, sa.func.count(t.c.id), sa.func.sum(t.c.nb_drawings), sa.func.sum(E.c.nb_frames))
+            .select_from(joined).where(*_episode_task_where(project_id, assignee_id)).group_by(*keys))
+    return conn.execute(stmt).all()
+
+
+def episode_task_rows(conn: Connection, project_id: str, assignee_id: str | None) -> Sequence[Any]:
+    """(episode id, drawings, shot frames, task type id, retake count, is done, is retake), one per
+    task of the episodes' shots of a project."""
+    joined, ep = _episode_task_join()
+    t, ts = s.task, s.task_status
+    stmt = (sa.select(ep.c.id, t.c.nb_drawings, E.c.nb_frames, t.c.task_type_id, t.c.retake_count, ts.c.is_done,
+                      ts.c.is_retake)
+            .select_from(joined).where(*_episode_task_where(project_id, assignee_id)))
+    return conn.execute(stmt).all()
+

@@ -175,6 +175,14 @@ def entity_news(ctx: RequestContext, entity_id: str) -> list[Row]:
         return model.to_dicts(conn.execute(stmt))
 
 
+def entity_versions(ctx: RequestContext, entity_id: str, kind: str) -> list[Row]:
+    """Zou's ``ShotVersion`` / ``EditVersion`` history. foxtrack records no metadata versions, so a
+    shot or edit the caller may read has none (404 for anything else)."""
+    with ctx.read() as conn:
+        service.load(ctx, conn, entity_id, kind)
+    return []
+
+
 # ----------------------------------------------------------------------------- bulk removal
 
 def delete_many(ctx: RequestContext, project_id: str, body: Any, force: bool) -> list[str]:

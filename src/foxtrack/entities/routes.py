@@ -10,11 +10,12 @@ from starlette.responses import Response
 
 from foxtrack.core.context import Ctx
 from foxtrack.core.errors import NotFound
+from foxtrack.core.etag import json_with_etag
 from foxtrack.core.filters import group_params, parse_bool
 from foxtrack.core.http import json_any, json_body
 from foxtrack.core.jsonutil import created, is_uuid, no_content, ok
 from foxtrack.db import schema as s
-from foxtrack.entities import chats, guess, linked, listing, reads, service, types
+from foxtrack.entities import chats, guess, linked, listing, reads, screens, service, stats, types
 from foxtrack.entities import policies as _policies  # noqa: F401  (registers the CRUD hooks)
 from foxtrack.storage.uploads import ordered_files, received_form
 
@@ -37,14 +38,62 @@ def force_of(request: Request) -> bool:
 
 @router.get("/data/shots/with-tasks")
 async def shots_with_tasks(request: Request, ctx: Ctx) -> Response:
-    """Shots of a project with their tasks (Kitsu's shot list)."""
-    return ok(listing.shots_with_tasks(ctx, params_of(request)))
+    """Shots of a project with their tasks (Kitsu's shot list), with an ETag."""
+    return json_with_etag(request, screens.shots_with_tasks(ctx, params_of(request)))
 
 
 @router.get("/data/assets/with-tasks")
 async def assets_with_tasks(request: Request, ctx: Ctx) -> Response:
-    """Assets of a project with their tasks (Kitsu's asset list)."""
-    return ok(listing.assets_with_tasks(ctx, params_of(request)))
+    """Assets of a project with their tasks (Kitsu's asset list), with an ETag."""
+    return json_with_etag(request, screens.assets_with_tasks(ctx, params_of(request)))
+
+
+@router.get("/data/sequences/with-tasks")
+async def sequences_with_tasks(request: Request, ctx: Ctx) -> Response:
+    """Sequences of a project (or of an episode) with their tasks, with an ETag."""
+    return json_with_etag(request, screens.entities_with_tasks(ctx, types.SEQUENCE, params_of(request)))
+
+
+@router.get("/data/episodes/with-tasks")
+async def episodes_with_tasks(request: Request, ctx: Ctx) -> Response:
+    """Episodes of a project with their tasks, with an ETag."""
+    return json_with_etag(request, screens.entities_with_tasks(ctx, types.EPISODE, params_of(request)))
+
+
+@router.get("/data/edits/with-tasks")
+async def edits_with_tasks(request: Request, ctx: Ctx) -> Response:
+    """Edits of a project (or of an episode) with their tasks, with an ETag."""
+    return json_with_etag(request, screens.edits_with_tasks(ctx, params_of(request)))
+
+
+@router.get("/data/concepts/with-tasks")
+async def concepts_with_tasks(request: Request, ctx: Ctx) -> Response:
+    """Concepts of a project with their tasks and links, with an ETag."""
+    return json_with_etag(request, screens.concepts_with_tasks(ctx, params_of(request)))
+
+
+@router.get("/data/projects/{project_id}/assets/shared-used")
+async def project_shared_assets_used(project_id: str, ctx: Ctx) -> Response:
+    """Shared assets of other productions cast in this production's shots."""
+    return ok(screens.shared_assets_used(ctx, project_id))
+
+
+@router.get("/data/projects/{project_id}/episodes/{episode_id}/assets/shared-used")
+async def episode_shared_assets_used(project_id: str, episode_id: str, ctx: Ctx) -> Response:
+    """Shared assets of other productions cast in the shots of an episode (``all``, ``main``: every shot)."""
+    return ok(screens.shared_assets_used(ctx, project_id, episode_id))
+
+
+@router.get("/data/projects/{project_id}/episodes/stats")
+async def episode_stats(project_id: str, ctx: Ctx) -> Response:
+    """Task counts by episode, task type and status, with frames and drawings."""
+    return ok(stats.episode_stats(ctx, project_id))
+
+
+@router.get("/data/projects/{project_id}/episodes/retake-stats")
+async def episode_retake_stats(project_id: str, ctx: Ctx) -> Response:
+    """Done / retake / other task counts by episode and task type, and their evolution take by take."""
+    return ok(stats.episode_retake_stats(ctx, project_id))
 
 
 # ----------------------------------------------------------------------------- filtered lists
@@ -272,6 +321,19 @@ for _path, _kind, _child in [("episodes", types.EPISODE, types.SHOT), ("episodes
                              ("episodes", types.EPISODE, types.EDIT), ("sequences", types.SEQUENCE, types.SHOT)]:
     router.add_api_route(f"/data/{_path}/{{entity_id}}/{_child.lower()}-tasks", _child_tasks(_kind, _child),
                          methods=["GET"], name=f"{_path}_{_child.lower()}_tasks")
+
+
+def _versions(kind: str) -> Any:
+    async def handler(entity_id: str, ctx: Ctx) -> Response:
+        return ok(reads.entity_versions(ctx, entity_id, kind))
+
+    handler.__doc__ = f"Earlier versions of a {kind.lower()}'s metadata, newest first."
+    return handler
+
+
+for _path, _kind in (("shots", types.SHOT), ("edits", types.EDIT)):
+    router.add_api_route(f"/data/{_path}/{{entity_id}}/versions", _versions(_kind), methods=["GET"],
+                         name=f"{_path}_versions")
 
 
 @router.get("/data/entities/{entity_id}/news")

@@ -315,24 +315,29 @@ def full_asset(ctx: RequestContext, asset_id: str) -> Row:
         return asset
 
 
-def casting_episode_ids(ctx: RequestContext, conn: Connection, asset_ids: list[str]) -> dict[str, list[str]]:
-    """Episodes in which each asset is cast (directly, or through a shot of the episode)."""
+def casting_episode_ids(ctx: RequestContext, conn: Connection, asset_ids: list[str] | sa.Select[Any],
+                        episode_id: str | None = None) -> dict[str, list[str]]:
+    """Episodes in which each asset is cast (directly, or through a shot of the episode), in episode
+    name order as Zou lists them; only ``episode_id`` when given. ``asset_ids``: ids or a select of ids."""
+    if isinstance(asset_ids, list) and not asset_ids:
+        return {}
     episode_type = types.type_id(ctx.state, types.EPISODE)
     link = s.entity_link
-    out: dict[str, set[str]] = {}
-    if not asset_ids:
-        return {}
-    direct = sa.select(link.c.entity_out_id, E.c.id).join(E, E.c.id == link.c.entity_in_id).where(
+    shot, seq, ep = E.alias("cast_shot"), E.alias("cast_seq"), E.alias("cast_ep")
+    direct = sa.select(link.c.entity_out_id, E.c.id, E.c.name).join(E, E.c.id == link.c.entity_in_id).where(
         link.c.entity_out_id.in_(asset_ids), E.c.entity_type_id == episode_type)
-    for asset_id, episode_id in conn.execute(direct):
-        out.setdefault(asset_id, set()).add(episode_id)
-    seq = E.alias("seq")
     via_shots = (
-        sa.select(link.c.entity_out_id, seq.c.parent_id)
-        .join(E, E.c.id == link.c.entity_in_id)
-        .join(seq, seq.c.id == E.c.parent_id)
-        .where(link.c.entity_out_id.in_(asset_ids), seq.c.parent_id.is_not(None))
+        sa.select(link.c.entity_out_id, ep.c.id, ep.c.name)
+        .join(shot, shot.c.id == link.c.entity_in_id)
+        .join(seq, seq.c.id == shot.c.parent_id)
+        .join(ep, ep.c.id == seq.c.parent_id)
+        .where(link.c.entity_out_id.in_(asset_ids))
     )
-    for asset_id, episode_id in conn.execute(via_shots):
-        out.setdefault(asset_id, set()).add(episode_id)
-    return {k: sorted(v) for k, v in out.items()}
+    if episode_id is not None:
+        direct = direct.where(E.c.id == episode_id)
+        via_shots = via_shots.where(ep.c.id == episode_id)
+    found: dict[str, dict[str, str]] = {}
+    for stmt in (direct, via_shots):
+        for asset_id, cast_episode_id, episode_name in conn.execute(stmt):
+            found.setdefault(asset_id, {})[cast_episode_id] = episode_name
+    return {asset_id: sorted(episodes, key=lambda i: (episodes[i], i)) for asset_id, episodes in found.items()}
