@@ -7,8 +7,7 @@ from starlette.responses import Response
 
 from foxtrack.casting import service
 from foxtrack.core.context import Ctx
-from foxtrack.core.errors import BadRequest
-from foxtrack.core.http import json_any
+from foxtrack.core.http import json_any, pagination
 from foxtrack.core.jsonutil import no_content, ok
 
 router = APIRouter(tags=["casting"])
@@ -83,13 +82,9 @@ async def asset_type_casting(project_id: str, asset_type_id: str, ctx: Ctx) -> R
 @router.get("/data/projects/{project_id}/entity-links")
 async def entity_links(project_id: str, request: Request, ctx: Ctx) -> Response:
     """Casting links of a project (paginated with ``page``/``limit``)."""
-    params = request.query_params
-    try:
-        page = int(params["page"]) if "page" in params else None
-        limit = int(params.get("limit", ctx.state.settings.records_per_page))
-    except ValueError as exc:
-        raise BadRequest("page and limit must be integers") from exc
-    return ok(service.entity_links(ctx, project_id, page, max(limit, 1)))
+    page = pagination(request.query_params, ctx.state.settings.records_per_page)
+    limit = page.limit if page else ctx.state.settings.records_per_page
+    return ok(service.entity_links(ctx, project_id, page.page if page else None, limit))
 
 
 @router.delete("/data/projects/{project_id}/entity-links/{entity_link_id}")

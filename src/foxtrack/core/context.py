@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 from foxtrack.config import Settings
 from foxtrack.core.errors import ApiError, Unauthorized
 from foxtrack.core.events import Event, EventBus
+from foxtrack.core.http import refuse_nul_query
 from foxtrack.core.jsonutil import new_id, now
 from foxtrack.db import schema as s
 
@@ -228,6 +229,7 @@ async def authenticated(request: Request) -> RequestContext:
     if not token:
         raise Unauthorized(MISSING_JWT)
     claims = decode_token(state, token)
+    refuse_nul_query(request.scope["query_string"])  # one place for every authenticated route
     jti = claims.get("jti") or ""
     cached = state.auth_cache.get(jti)
     clock = time.monotonic()

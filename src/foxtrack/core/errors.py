@@ -67,6 +67,12 @@ class MalformedId(ApiError):
         super().__init__("Malformed ID.", data=None, body={"error": True, "message": "Malformed ID.", "data": None})
 
 
+def wrong_parameter(message: str) -> BadRequest:
+    """Zou's ``WrongParameterException`` answer for a bad query parameter:
+    ``{"error": true, "message": ..., "data": null}``."""
+    return BadRequest(message, body={"error": True, "message": message, "data": None})
+
+
 def validation_error(missing: dict[str, str], message: str | None = None) -> BadRequest:
     """Zou's pydantic error answer: ``data.errors = [{field, message}]``."""
     errors = [{"field": field, "message": msg} for field, msg in missing.items()]

@@ -1,9 +1,11 @@
 """One filter compiler: Zou's query-string filters become SQL clauses.
 
-``?name=x`` is a case-insensitive match (ILIKE, as Zou), ``?k=[a,b]`` and repeated keys are IN,
+``?name=x`` is a case-insensitive match (ILIKE, as Zou, with ``%`` and ``_`` taken literally),
+``?k=[a,b]`` and repeated keys are IN,
 a relationship key (``assignees``, ``team``, ``departments``) is an EXISTS on its link table,
-booleans accept ``True``/``true``/``1``, UUID columns refuse malformed values (400). Unknown keys
-are ignored, as Zou does; only whitelisted columns ever reach SQL.
+booleans accept ``True``/``true``/``1``, UUID columns refuse malformed values, integers outside
+the column's range and NUL characters are refused (400). Unknown keys are ignored, as Zou does;
+only whitelisted columns ever reach SQL.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
-from foxtrack.core.errors import BadRequest
+from foxtrack.core.errors import BadRequest, wrong_parameter
 from foxtrack.core.jsonutil import is_uuid
 from foxtrack.core.models import Model
 
@@ -24,6 +26,9 @@ TRUE = frozenset({"true", "1", "yes", "t", "y"})
 FALSE = frozenset({"false", "0", "no", "f", "n"})
 
 VirtualFilter = Callable[[list[str]], sa.ColumnElement[bool]]
+
+INT_RANGE = (-(2**31), 2**31 - 1)  # an INTEGER column on PostgreSQL
+LIKE_ESCAPE = "\\"
 
 
 def parse_bool(value: str) -> bool:
@@ -42,7 +47,13 @@ def group_params(items: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
     return grouped
 
 
-def _expand(values: list[str]) -> list[str]:
+def like_literal(value: str) -> str:
+    """``value`` as a LIKE pattern that matches itself only (``%``, ``_`` and the escape taken
+    literally); use with ``escape=LIKE_ESCAPE``."""
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _expand(key: str, values: list[str]) -> list[str]:
     out: list[str] = []
     for v in values:
         if v.startswith("["):
@@ -53,6 +64,9 @@ def _expand(values: list[str]) -> list[str]:
             out.extend(str(x) for x in parsed)
         else:
             out.append(v)
+    for v in out:
+        if "\x00" in v:
+            raise wrong_parameter(f"Wrong value for parameter {key.replace(chr(0), '')}.")
     return out
 
 
@@ -62,9 +76,12 @@ def _cast(column: sa.Column[Any], value: str) -> Any:
         return parse_bool(value)
     if isinstance(t, sa.Integer):
         try:
-            return int(value)
+            number = int(value)
         except ValueError as exc:
             raise BadRequest(f"Invalid integer value for {column.name}: {value}") from exc
+        if not isinstance(t, sa.BigInteger) and not INT_RANGE[0] <= number <= INT_RANGE[1]:
+            raise BadRequest(f"Invalid integer value for {column.name}: {value}")
+        return number
     if isinstance(t, sa.Float):
         try:
             return float(value)
@@ -87,7 +104,7 @@ def compile_filters(
     for key, raw_values in params.items():
         if key in RESERVED:
             continue
-        values = _expand(raw_values)
+        values = _expand(key, raw_values)
         if virtual and key in virtual:
             clauses.append(virtual[key](values))
             continue
@@ -109,10 +126,8 @@ def compile_filters(
             continue
         cast = [_cast(column, v) for v in values]
         if key == "name" and isinstance(column.type, sa.String):
-            if len(cast) == 1:
-                clauses.append(column.ilike(cast[0]))
-            else:
-                clauses.append(sa.or_(*(column.ilike(v) for v in cast)))
+            likes = [column.ilike(like_literal(v), escape=LIKE_ESCAPE) for v in cast]
+            clauses.append(likes[0] if len(likes) == 1 else sa.or_(sa.false(), *likes))
         elif len(cast) == 1:
             clauses.append(column == cast[0])
         else:

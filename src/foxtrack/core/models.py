@@ -7,15 +7,78 @@ are fetched in one query per relationship for the whole page of rows.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import functools
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
+from foxtrack.core.errors import validation_error
+from foxtrack.core.http import NUL_MESSAGE, nul_path
 from foxtrack.core.rawsql import in_ids
 from foxtrack.db import schema as s
+
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # an INTEGER column on PostgreSQL
+
+
+@dataclass(frozen=True)
+class ColumnCheck:
+    """What a stored value must satisfy beyond its Python type, the same on SQLite and PostgreSQL:
+    Zou's column size for strings, no NUL in text or JSON, an INTEGER's range."""
+
+    kind: str  # "str" (sized), "text", "json" or "int"
+    max_length: int | None = None
+
+    def problem(self, value: Any) -> tuple[str, str] | None:
+        """(sub-field, message) of what is wrong with ``value``, or None."""
+        if self.kind == "json":
+            path = nul_path(value)
+            return None if path is None else (path, NUL_MESSAGE)
+        if self.kind == "int":
+            if isinstance(value, int) and not INT_MIN <= value <= INT_MAX:
+                bound = f"less than or equal to {INT_MAX}" if value > 0 else f"greater than or equal to {INT_MIN}"
+                return "", f"Input should be {bound}"
+            return None
+        if isinstance(value, str):
+            if "\x00" in value:
+                return "", NUL_MESSAGE
+            if self.max_length is not None and len(value) > self.max_length:
+                return "", f"String should have at most {self.max_length} characters"
+        return None
+
+
+@functools.cache
+def column_checks(table: sa.Table) -> dict[str, ColumnCheck]:
+    """The checks of a table's writable columns, computed once per table."""
+    checks: dict[str, ColumnCheck] = {}
+    for col in table.c:
+        t = col.type
+        if isinstance(t, sa.JSON):
+            checks[col.name] = ColumnCheck("json")
+        elif isinstance(t, sa.String):  # Text too; a length only where the column has one
+            checks[col.name] = ColumnCheck("str" if t.length else "text", t.length)
+        elif isinstance(t, sa.Integer) and not isinstance(t, sa.BigInteger):
+            checks[col.name] = ColumnCheck("int")
+    return checks
+
+
+def check_values(table: sa.Table, values: Mapping[str, Any]) -> None:
+    """400 (Zou's "Validation error." with ``data.errors``) naming every value ``table`` cannot
+    store as given: too long for its column, holding a NUL, out of an INTEGER's range."""
+    checks = column_checks(table)
+    errors: dict[str, str] = {}
+    for key, value in values.items():
+        check = checks.get(key)
+        if check is None or value is None:
+            continue
+        found = check.problem(value)
+        if found is not None:
+            sub, message = found
+            errors[f"{key}.{sub}" if sub else key] = message
+    if errors:
+        raise validation_error(errors, "Validation error.")
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from foxtrack.core.errors import (
     validation_error,
 )
 from foxtrack.core.filters import compile_filters, parse_bool
+from foxtrack.core.http import pagination
 from foxtrack.core.jsonutil import (
     is_uuid,
     new_id,
@@ -26,7 +27,7 @@ from foxtrack.core.jsonutil import (
     normalize_datetime,
     now,
 )
-from foxtrack.core.models import Model
+from foxtrack.core.models import Model, check_values
 from foxtrack.crud.policy import Policy, policy
 from foxtrack.db.schema import column_defaults
 
@@ -40,10 +41,22 @@ def event_prefix(model: Model, pol: Policy) -> str:
 
 # ----------------------------------------------------------------------------- input coercion
 
+NOT_A_STRING = "Input should be a valid string"
+# Zou's answer when the database refuses a value (the checks below should leave none)
+INVALID_FORMAT = "One of the provided values has an invalid format."
+
+
 def coerce_value(column: sa.Column[Any], value: Any) -> Any:
-    """Check and convert one input value for ``column``; 400 on a wrong type."""
+    """Check and convert one input value for ``column``; 400 on a wrong type, and on a value the
+    column cannot store (too long, a NUL, out of range: ``check_values``)."""
     if value is None:
         return None
+    value = _coerce(column, value)
+    check_values(column.table, {column.name: value})
+    return value
+
+
+def _coerce(column: sa.Column[Any], value: Any) -> Any:
     name, t = column.name, column.type
     try:
         if column.info.get("ts"):
@@ -65,7 +78,12 @@ def coerce_value(column: sa.Column[Any], value: Any) -> Any:
                 return int(float(value))
             raise ValueError
         if isinstance(t, sa.Float):
-            return float(value)
+            if isinstance(value, (dict, list)):
+                raise ValueError
+            number = float(value)
+            if not math.isfinite(number):
+                raise validation_error({name: "Input should be a finite number"}, "Validation error.")
+            return number
         if isinstance(t, sa.String):
             if t.length == 36:
                 if isinstance(value, dict):
@@ -77,16 +95,24 @@ def coerce_value(column: sa.Column[Any], value: Any) -> Any:
                 return value
             if t.length == 10 and ("date" in name):
                 return normalize_date(value)
-            if not isinstance(value, str):
-                value = str(value)
-            return value
+            return _text(name, value)
         if isinstance(t, sa.Text):
-            return value if isinstance(value, str) else str(value)
+            return _text(name, value)
     except ApiError:
         raise
     except (ValueError, TypeError, OverflowError) as exc:
         raise validation_error({name: f"Invalid value: {value!r}"}) from exc
     return value
+
+
+def _text(name: str, value: Any) -> str:
+    """A string, or a number written out (what PostgreSQL's assignment cast stores in Zou); a
+    boolean, object or list is refused, as Zou's pydantic models refuse them."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise validation_error({name: NOT_A_STRING}, "Validation error.")
 
 
 def split_body(model: Model, body: Row, ignore: frozenset[str] = frozenset()) -> tuple[Row, dict[str, list[str]]]:
@@ -143,6 +169,7 @@ def insert(tx: Tx, model: Model, values: Row, relations: dict[str, list[str]] | 
         row["id"] = new_id()
     row["created_at"] = row.get("created_at") or stamp
     row["updated_at"] = stamp
+    check_values(model.table, values)
     missing_required(model, row)
     # parameters bound at execution: the INSERT is compiled once per column set, not built per row
     tx.execute(model.table.insert(), {k: v for k, v in row.items() if k in model.column_names})
@@ -156,6 +183,7 @@ def insert(tx: Tx, model: Model, values: Row, relations: dict[str, list[str]] | 
 
 
 def update_row(tx: Tx, model: Model, item_id: str, values: Row) -> None:
+    check_values(model.table, values)
     values = dict(values)
     values["updated_at"] = now()
     tx.execute(model.table.update().where(model.table.c.id == item_id).values(**values))
@@ -212,19 +240,17 @@ def list_rows(ctx: RequestContext, model: Model, params: dict[str, list[str]]) -
             clauses.append(table.c[pol.owner_column or "person_id"] == ctx.person_id)
     stmt = model.select().where(*clauses)
     relations = parse_bool(params["relations"][0]) if "relations" in params else False
-    page = _int_param(params, "page", -1)
+    page = pagination({k: params[k][0] for k in ("page", "limit") if k in params},
+                      ctx.state.settings.records_per_page)
     with ctx.read() as conn:
-        if page >= 0:
-            limit = max(1, _int_param(params, "limit", ctx.state.settings.records_per_page))
+        if page is not None:
+            limit = page.limit
             total = conn.execute(sa.select(sa.func.count()).select_from(table).where(*clauses)).scalar() or 0
-            rows: list[Row] = []
-            if page > 0:
-                offset = (page - 1) * limit
-                ordered = stmt.order_by(table.c.updated_at.desc(), table.c.created_at.desc(), table.c.id)
-                rows = model.to_dicts(conn.execute(ordered.limit(limit).offset(offset)))
-                rows = _finish(ctx, conn, model, pol, rows, relations, params)
+            ordered = stmt.order_by(table.c.updated_at.desc(), table.c.created_at.desc(), table.c.id)
+            rows = model.to_dicts(conn.execute(ordered.limit(limit).offset(page.offset)))
+            rows = _finish(ctx, conn, model, pol, rows, relations, params)
             return {"data": rows, "total": total, "nb_pages": int(math.ceil(total / limit)), "limit": limit,
-                    "offset": max(0, (page - 1) * limit), "page": page}
+                    "offset": page.offset, "page": page.page}
         rows = model.to_dicts(conn.execute(stmt))
         return _finish(ctx, conn, model, pol, rows, relations, params)
 
@@ -239,15 +265,6 @@ def _finish(ctx: RequestContext, conn: Connection, model: Model, pol: Policy, ro
         keep = {f.strip() for f in ",".join(params["fields"]).split(",") if f.strip()} | {"id", "type"}
         rows = [{k: v for k, v in r.items() if k in keep} for r in rows]
     return rows
-
-
-def _int_param(params: dict[str, list[str]], key: str, default: int) -> int:
-    if key not in params:
-        return default
-    try:
-        return int(params[key][0])
-    except ValueError as exc:
-        raise BadRequest(f"{key} must be an integer") from exc
 
 
 def load(conn: Connection, model: Model, item_id: str) -> Row:
@@ -297,7 +314,7 @@ def create_row(ctx: RequestContext, model: Model, body: Row) -> Row:
     except IntegrityError as exc:
         raise BadRequest("A record with the same unique values already exists.") from exc
     except StatementError as exc:
-        raise BadRequest("Invalid data.") from exc
+        raise BadRequest(INVALID_FORMAT) from exc
     return row
 
 
@@ -331,6 +348,8 @@ def update_row_op(ctx: RequestContext, model: Model, item_id: str, body: Row) ->
                         project_id=project_id_of(tx.conn, model, pol, row))
     except IntegrityError as exc:
         raise BadRequest("A record with the same unique values already exists.") from exc
+    except StatementError as exc:
+        raise BadRequest(INVALID_FORMAT) from exc
     return row
 
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from foxtrack.core import permissions as perm
 from foxtrack.core.context import RequestContext
 from foxtrack.core.errors import BadRequest, NotFound
+from foxtrack.core.http import pagination, query_int
 from foxtrack.core.jsonutil import is_uuid, normalize_datetime
 from foxtrack.db import schema as s
 from foxtrack.tasks import queries as tq
@@ -38,10 +39,7 @@ def _when(value: str | None) -> str | None:
 
 def _window(one: dict[str, str], created_at: sa.ColumnElement[Any]) -> tuple[int, list[sa.ColumnElement[bool]]]:
     """``limit`` (1 to 1000, 100 by default) and the ``after``/``before`` clauses of a log read."""
-    try:
-        limit = min(1000, max(1, int(one.get("limit") or 100)))
-    except ValueError as exc:
-        raise BadRequest("limit must be an integer") from exc
+    limit = min(1000, query_int(one, "limit", 0, minimum=0) or 100)
     clauses: list[sa.ColumnElement[bool]] = []
     after, before = _when(one.get("after")), _when(one.get("before"))
     if after:
@@ -102,11 +100,9 @@ def project_news(ctx: RequestContext, project_ids: list[str] | None, params: dic
     """The news feed: one row per comment on a task, with entity and preview details, paginated."""
     n, t, e, pf, p, c = s.news, s.task, s.entity, s.preview_file, s.project, s.comment
     seq, ep = e.alias("sequence"), e.alias("episode")
-    try:
-        page = max(1, int(params.get("page") or 1))
-        limit = max(1, int(params.get("limit") or params.get("page_size") or 50))
-    except ValueError as exc:
-        raise BadRequest("page and limit must be integers") from exc
+    window = pagination({**params, "limit": params.get("limit") or params.get("page_size") or ""}, 50,
+                        default_page=1)
+    page, limit = window.page, window.limit
     clauses: list[sa.ColumnElement[bool]] = []
     with ctx.read() as conn:
         if project_ids is not None:

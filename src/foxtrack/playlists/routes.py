@@ -8,8 +8,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response, StreamingResponse
 
 from foxtrack.core.context import Ctx
-from foxtrack.core.errors import BadRequest
-from foxtrack.core.http import json_body
+from foxtrack.core.http import json_body, query_int
 from foxtrack.core.jsonutil import created, no_content, ok
 from foxtrack.db.seed import hash_password
 from foxtrack.playlists import builds, review, service, sharing
@@ -20,10 +19,7 @@ router = APIRouter(tags=["playlists"])
 
 
 def _page(request: Request) -> int:
-    try:
-        return int(request.query_params.get("page") or 1)
-    except ValueError as exc:
-        raise BadRequest("page must be an integer") from exc
+    return query_int(request.query_params, "page", 1)
 
 
 @router.post("/actions/playlists/{playlist_id}/add-entity")

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from foxtrack.core import permissions as perm
 from foxtrack.core.context import RequestContext
 from foxtrack.core.errors import BadRequest
+from foxtrack.core.http import pagination
 from foxtrack.core.jsonutil import is_uuid
 from foxtrack.core.models import TASK
 from foxtrack.db import schema as s
@@ -23,11 +24,8 @@ def open_tasks(ctx: RequestContext, params: dict[str, str]) -> Row:
     for key in FILTERS:
         if params.get(key) and not is_uuid(params[key]):
             raise BadRequest("Malformed ID.")
-    try:
-        limit = max(1, int(params.get("limit") or 100))
-        page = max(1, int(params.get("page") or 1))
-    except ValueError as exc:
-        raise BadRequest("limit and page must be integers") from exc
+    window = pagination(params, 100, default_page=1)
+    limit, page = window.limit, window.page
     open_status = sa.select(s.project_status.c.id).where(s.project_status.c.name == "Open")
     clauses: list[sa.ColumnElement[bool]] = [p.c.project_status_id.in_(open_status), ts.c.is_done.isnot(True)]
     scope = perm.project_scope(ctx, t.c.project_id)

@@ -6,20 +6,12 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from foxtrack.core.context import Ctx
-from foxtrack.core.errors import BadRequest
 from foxtrack.core.filters import parse_bool
-from foxtrack.core.http import json_any, json_body
+from foxtrack.core.http import json_any, json_body, pagination
 from foxtrack.core.jsonutil import created, no_content, ok
 from foxtrack.tasks import service
 
 router = APIRouter(tags=["tasks"])
-
-
-def _int(request: Request, key: str, default: int) -> int:
-    try:
-        return int(request.query_params.get(key) or default)
-    except ValueError as exc:
-        raise BadRequest(f"{key} must be an integer") from exc
 
 
 @router.get("/data/tasks/open-tasks")
@@ -67,8 +59,8 @@ async def create_entity_tasks(entity_id: str, request: Request, ctx: Ctx) -> Res
 @router.get("/data/projects/{project_id}/tasks")
 async def project_tasks(project_id: str, request: Request, ctx: Ctx) -> Response:
     """Tasks of a project (a page object when ``page`` is given)."""
-    limit = max(1, _int(request, "limit", ctx.state.settings.records_per_page))
-    return ok(service.project_tasks(ctx, project_id, _int(request, "page", 0), limit))
+    page = pagination(request.query_params, ctx.state.settings.records_per_page)
+    return ok(service.project_tasks(ctx, project_id, page.page if page else 0, page.limit if page else 0))
 
 
 @router.get("/data/persons/{person_id}/tasks")

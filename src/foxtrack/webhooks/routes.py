@@ -9,10 +9,10 @@ from starlette.responses import Response
 
 from foxtrack.core import permissions as perm
 from foxtrack.core.context import Ctx
-from foxtrack.core.errors import BadRequest, NotFound, require_fields
-from foxtrack.core.http import json_body
+from foxtrack.core.errors import BadRequest, NotFound, require_fields, validation_error
+from foxtrack.core.http import json_body, query_int
 from foxtrack.core.jsonutil import created, is_uuid, new_id, no_content, now, ok
-from foxtrack.core.models import Model
+from foxtrack.core.models import Model, check_values
 from foxtrack.db import schema as s
 
 router = APIRouter(tags=["webhooks"])
@@ -33,6 +33,10 @@ def _clean(body: dict[str, Any]) -> dict[str, Any]:
         raise BadRequest("Malformed ID for project_id.")
     if "active" in values and not isinstance(values["active"], bool):
         raise BadRequest("active must be a boolean.")
+    for key in ("name", "secret"):
+        if values.get(key) is not None and not isinstance(values[key], str):
+            raise validation_error({key: "Input should be a valid string"}, "Validation error.")
+    check_values(s.webhook, values)
     return values
 
 
@@ -117,6 +121,6 @@ async def deliveries(hook_id: str, request: Request, ctx: Ctx) -> Response:
         status = request.query_params.get("status")
         if status:
             stmt = stmt.where(d.c.status == status)
-        limit = min(int(request.query_params.get("limit", "100") or 100), 1000)
+        limit = min(query_int(request.query_params, "limit", 0, minimum=0) or 100, 1000)
         rows = conn.execute(stmt.order_by(d.c.created_at.desc()).limit(limit))
         return ok(DELIVERY.to_dicts(rows))
