@@ -126,7 +126,11 @@ def compile_filters(
             continue
         cast = [_cast(column, v) for v in values]
         if key == "name" and isinstance(column.type, sa.String):
-            likes = [column.ilike(like_literal(v), escape=LIKE_ESCAPE) for v in cast]
+            # a name longer than its column matches nothing (and SQLite refuses LIKE patterns
+            # over 50,000 bytes)
+            longest = column.type.length or 50_000
+            likes = [column.ilike(like_literal(v), escape=LIKE_ESCAPE) if len(v) <= longest else sa.false()
+                     for v in cast]
             clauses.append(likes[0] if len(likes) == 1 else sa.or_(sa.false(), *likes))
         elif len(cast) == 1:
             clauses.append(column == cast[0])

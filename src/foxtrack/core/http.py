@@ -117,8 +117,8 @@ def query_int(params: Mapping[str, str], name: str, default: int | None, *, mini
     except ValueError as exc:
         raise wrong_parameter(f"{name} must be an integer.") from exc
     if value < minimum:
-        kind = "a positive" if minimum == 1 else "a non-negative" if minimum == 0 else f"an {minimum} or more"
-        raise wrong_parameter(f"{name} must be {kind} integer.")
+        kind = {1: "a positive integer", 0: "a non-negative integer"}.get(minimum, f"{minimum} or more")
+        raise wrong_parameter(f"{name} must be {kind}.")
     if value > maximum:
         raise wrong_parameter(f"{name} must be {maximum} or less.")
     return value
