@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from foxtrack.casting import episodes
 from foxtrack.core import permissions as perm
 from foxtrack.core.context import RequestContext
 from foxtrack.core.errors import BadRequest, NotFound
@@ -21,12 +22,13 @@ E, L, T = s.entity, s.entity_link, s.entity_type
 
 
 def _asset_rows(conn: Connection, clauses: list[Any], extra: tuple[Any, ...] = ()) -> list[Any]:
-    """Links joined to their asset and its type, ordered by type then asset name."""
+    """Links joined to their asset and its type, ordered by type then asset name; canceled assets are
+    left out, as Zou does."""
     stmt = (
         sa.select(L.c.entity_in_id, L.c.entity_out_id, E.c.name, T.c.name, E.c.ready_for, E.c.source_id,
                   E.c.preview_file_id, L.c.nb_occurences, L.c.label, E.c.is_shared, E.c.project_id, *extra)
         .select_from(L.join(E, E.c.id == L.c.entity_out_id).join(T, T.c.id == E.c.entity_type_id))
-        .where(*clauses)
+        .where(E.c.canceled.is_not(True), *clauses)
         .order_by(T.c.name, E.c.name)
     )
     return list(conn.execute(stmt).all())
@@ -95,10 +97,21 @@ def update_casting(ctx: RequestContext, project_id: str | None, entity_id: str, 
             sa.select(L.c.entity_out_id, L.c.id, L.c.nb_occurences, L.c.label).where(L.c.entity_in_id == entity_id))}
         removed = [a for a in current if a not in wanted]
         added = [a for a in wanted if a not in current]
+        project = entity["project_id"]
+        shot_type = types.type_id(ctx.state, types.SHOT)
+        episode_id = episodes.shot_episode_id(tx, entity) if entity["type"] == types.SHOT else None
+        if entity["type"] == types.EPISODE:
+            episodes.drop_from_shots(tx, entity_id, removed, shot_type, project)
         if removed:
             tx.execute(L.delete().where(L.c.entity_in_id == entity_id, L.c.entity_out_id.in_(removed)))
         stamp = now()
         for asset_id, values in wanted.items():
+            # Zou recreates every link of the list, so an episode missing one of its shots' assets
+            # gains it on the next save of the shot.
+            if episode_id is not None:
+                episodes.cast_in_episode(tx, episode_id, asset_id, values["label"], project)
+            if entity["type"] == types.EPISODE:
+                tx.emit("asset:update", {"asset_id": asset_id}, project_id=project)
             link = current.get(asset_id)
             if link is None:
                 link_id = new_id()
@@ -117,6 +130,8 @@ def update_casting(ctx: RequestContext, project_id: str | None, entity_id: str, 
         tx.emit(f"{prefix}:casting-update", {f"{prefix}_id": entity_id, "added_asset_ids": added,
                                              "removed_asset_ids": removed, "nb_entities_out": len(wanted)},
                 project_id=entity["project_id"])
+        if episode_id is not None and removed:
+            episodes.detach_unused(tx, episode_id, removed, shot_type, project)
     return body
 
 
@@ -264,18 +279,24 @@ def cast_asset(ctx: RequestContext, project_id: str, asset_id: str, body: Any) -
         if asset["project_id"] != project_id and not asset.get("is_shared"):
             raise NotFound()
         stamp = now()
+        shot_type = types.type_id(ctx.state, types.SHOT)
         for entity_id in dict.fromkeys(entity_ids):
             entity = entities.load(ctx, tx.conn, entity_id)
             if entity["project_id"] != project_id:
                 raise NotFound()
+            episode_id = episodes.shot_episode_id(tx, entity) if entity["type"] == types.SHOT else None
             link_id = tx.execute(sa.select(L.c.id).where(L.c.entity_in_id == entity_id,
                                                           L.c.entity_out_id == asset_id)).scalar()
             added, removed = [], []
             if nb is not None and nb <= 0:
                 if link_id is not None:
+                    if entity["type"] == types.EPISODE:
+                        episodes.drop_from_shots(tx, entity_id, [asset_id], shot_type, project_id)
                     tx.execute(L.delete().where(L.c.id == link_id))
                     removed.append(asset_id)
             elif link_id is None:
+                if episode_id is not None:
+                    episodes.cast_in_episode(tx, episode_id, asset_id, label or "", project_id)
                 link_id = new_id()
                 tx.execute(L.insert(), {"id": link_id, "created_at": stamp, "updated_at": stamp, "entity_in_id": entity_id,
                                              "entity_out_id": asset_id, "nb_occurences": nb or 1, "label": label or ""})
@@ -296,5 +317,7 @@ def cast_asset(ctx: RequestContext, project_id: str, asset_id: str, body: Any) -
             tx.emit(f"{prefix}:casting-update", {f"{prefix}_id": entity_id, "added_asset_ids": added,
                                                  "removed_asset_ids": removed, "nb_entities_out": count or 0},
                     project_id=project_id)
+            if episode_id is not None and removed:
+                episodes.detach_unused(tx, episode_id, removed, shot_type, project_id)
         return {entity_id: [_entry(r) for r in _asset_rows(tx.conn, [L.c.entity_in_id == entity_id])]
                 for entity_id in dict.fromkeys(entity_ids)}

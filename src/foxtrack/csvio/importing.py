@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from foxtrack.casting import episodes
 from foxtrack.comments.service import _apply_status, _news
 from foxtrack.core import permissions as perm
 from foxtrack.core.context import RequestContext, Tx
@@ -286,7 +287,11 @@ def import_casting(ctx: RequestContext, project_id: str, sheet: Sheet) -> list[N
             target = _casting_target(prod, asset_types, episode_name, parent_name, name)
             if asset is None or target is None:
                 continue
-            _link(tx, project["id"], target, asset, occurences or 1, label)
+            created = _link(tx, project["id"], target, asset, occurences or 1, label)
+            if created and target["entity_type_id"] == prod.type_ids[types.SHOT]:
+                episode_id = episodes.shot_episode_id(tx, target)
+                if episode_id is not None:
+                    episodes.cast_in_episode(tx, episode_id, asset["id"], label, project["id"])
             touched[target["id"]] = target["entity_type_id"]
         if touched:
             removal.recount_casting(tx, list(touched))
@@ -314,7 +319,8 @@ def _casting_target(prod: _Production, asset_types: dict[str, str], episode_name
     return None
 
 
-def _link(tx: Tx, project_id: str, target: Row, asset: Row, occurences: int, label: str) -> None:
+def _link(tx: Tx, project_id: str, target: Row, asset: Row, occurences: int, label: str) -> bool:
+    """Create or update the link; True when it was created."""
     current = tx.execute(sa.select(L.c.id, L.c.nb_occurences, L.c.label).where(
         L.c.entity_in_id == target["id"], L.c.entity_out_id == asset["id"])).first()
     stamp = now()
@@ -328,8 +334,9 @@ def _link(tx: Tx, project_id: str, target: Row, asset: Row, occurences: int, lab
                                                                  label=label))
         tx.emit("entity-link:update", {"entity_link_id": current[0], **data}, project_id=project_id)
     else:
-        return
+        return False
     tx.emit("asset:update", {"asset_id": asset["id"]}, project_id=project_id)
+    return current is None
 
 
 # ----------------------------------------------------------------------------- persons

@@ -62,8 +62,21 @@ def Int(name: str, default: int | None = None, nullable: bool = True) -> sa.Colu
     return sa.Column(name, sa.Integer(), default=default, nullable=nullable)
 
 
-def Float(name: str, default: float | None = None) -> sa.Column[Any]:
-    return sa.Column(name, sa.Float(), default=default)
+class FloatNumber(sa.Float[float]):
+    """A float column read back as a Python float on every backend: SQLite hands back an int for a
+    whole number stored in a column of integer affinity (databases made before 0004), and Zou's
+    floats are serialised as ``960.0``, never ``960``."""
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        return _as_float
+
+
+def _as_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def Float(name: str, default: float | None = None, nullable: bool = True) -> sa.Column[Any]:
+    return sa.Column(name, FloatNumber(), default=default, nullable=nullable)
 
 
 def Json(name: str, default: Any = None) -> sa.Column[Any]:
@@ -445,8 +458,8 @@ task = table(
     Text("description"),
     Int("priority", 0),
     Int("difficulty", 3),
-    Int("duration", 0),
-    Int("estimation", 0),
+    Float("duration", 0.0),
+    Float("estimation", 0.0),
     Int("completion_rate", 0),
     Int("retake_count", 0),
     Int("sort_order", 0),
@@ -565,7 +578,7 @@ news = table(
 
 time_spent = table(
     "time_spent",
-    Int("duration", nullable=False),
+    Float("duration", nullable=False),
     Str("date", 10, nullable=False),
     Ref("task_id", "task", nullable=False),
     Ref("person_id", "person", nullable=False),

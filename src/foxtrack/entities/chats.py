@@ -20,6 +20,7 @@ from foxtrack.core.jsonutil import is_uuid, new_id, now
 from foxtrack.core.models import ENTITY, Model
 from foxtrack.crud import service as crud
 from foxtrack.db import schema as s
+from foxtrack.entities.names import full_entity_names
 from foxtrack.storage import storage_of
 from foxtrack.storage.uploads import Upload
 
@@ -184,40 +185,12 @@ def delete_message(ctx: RequestContext, entity_id: str, message_id: str) -> None
 
 # ----------------------------------------------------------------------------- the caller's chats
 
-def _full_names(conn: Connection, entities: list[Any]) -> dict[str, str]:
-    """``Sequence / Shot`` (with the episode first when there is one), ``AssetType / Asset``."""
-    e, t = s.entity, s.entity_type
-    type_names = dict(conn.execute(sa.select(t.c.id, t.c.name)).all())
-    parent_ids = {r.parent_id for r in entities if r.parent_id}
-    parents: dict[str, Any] = {}
-    grand_ids: set[str] = set()
-    if parent_ids:
-        for r in conn.execute(sa.select(e.c.id, e.c.name, e.c.parent_id).where(e.c.id.in_(parent_ids))):
-            parents[r.id] = r
-            if r.parent_id:
-                grand_ids.add(r.parent_id)
-    grands = dict(conn.execute(sa.select(e.c.id, e.c.name).where(e.c.id.in_(grand_ids))).all()) if grand_ids else {}
-    out: dict[str, str] = {}
-    for r in entities:
-        kind = type_names.get(r.entity_type_id, "")
-        parts = [r.name]
-        if kind in ("Shot", "Scene", "Sequence") and r.parent_id in parents:
-            parent = parents[r.parent_id]
-            parts.insert(0, parent.name)
-            if parent.parent_id in grands:
-                parts.insert(0, grands[parent.parent_id])
-        elif kind not in ("Shot", "Scene", "Sequence", "Episode", "Edit", "Concept"):
-            parts.insert(0, kind)
-        out[r.id] = " / ".join(parts)
-    return out
-
-
 def user_chats(ctx: RequestContext) -> list[Row]:
     """Chats the caller has joined, with the entity's full name, project and preview."""
     c, p, e = s.chat, s.chat_participant, s.entity
     with ctx.read() as conn:
-        stmt = (sa.select(c.c.id, c.c.object_id, c.c.last_message, e.c.name, e.c.project_id, e.c.preview_file_id,
-                          e.c.parent_id, e.c.entity_type_id, e.c.id.label("entity_id"))
+        stmt = (sa.select(c.c.id, c.c.object_id, c.c.last_message, e.c.project_id, e.c.preview_file_id,
+                          e.c.id.label("entity_id"))
                 .join(p, p.c.chat_id == c.c.id).join(e, e.c.id == c.c.object_id)
                 .where(p.c.person_id == ctx.person_id)
                 .order_by(c.c.last_message.desc(), c.c.created_at.desc()))
@@ -225,14 +198,7 @@ def user_chats(ctx: RequestContext) -> list[Row]:
         if scope is not None:
             stmt = stmt.where(scope)
         rows = conn.execute(stmt).all()
-        names = _full_names(conn, [_EntityRow(r.entity_id, r.name, r.parent_id, r.entity_type_id) for r in rows])
+        names = full_entity_names(conn, (r.entity_id for r in rows))
     return [{"id": r.id, "object_id": r.object_id, "last_message": r.last_message[:19] if r.last_message else None,
-             "entity_name": names[r.entity_id], "project_id": r.project_id, "preview_file_id": r.preview_file_id}
+             "entity_name": names[r.entity_id].name, "project_id": r.project_id, "preview_file_id": r.preview_file_id}
             for r in rows]
-
-
-class _EntityRow:
-    __slots__ = ("entity_type_id", "id", "name", "parent_id")
-
-    def __init__(self, id_: str, name: str, parent_id: str | None, entity_type_id: str):
-        self.id, self.name, self.parent_id, self.entity_type_id = id_, name, parent_id, entity_type_id

@@ -13,6 +13,7 @@ from foxtrack.core.errors import BadRequest, NotFound
 from foxtrack.core.http import pagination, query_int
 from foxtrack.core.jsonutil import is_uuid, normalize_datetime
 from foxtrack.db import schema as s
+from foxtrack.entities.names import FullName, full_entity_names
 from foxtrack.tasks import queries as tq
 
 Row = dict[str, Any]
@@ -136,25 +137,24 @@ def project_news(ctx: RequestContext, project_ids: list[str] | None, params: dic
             .where(*clauses, n.c.change.is_(True)).group_by(c.c.task_status_id)) if status_id}
         stmt = (sa.select(n.c.id, n.c.author_id, n.c.comment_id, n.c.task_id, t.c.task_type_id, c.c.task_status_id,
                           t.c.entity_id, n.c.preview_file_id, pf.c.extension, pf.c.revision, n.c.project_id, p.c.name,
-                          n.c.created_at, n.c.change, e.c.name.label("entity_name"), seq.c.name.label("seq_name"),
-                          ep.c.name.label("ep_name"), ep.c.id.label("ep_id"), e.c.preview_file_id.label("entity_pf"),
-                          e.c.source_id)
+                          n.c.created_at, n.c.change, e.c.preview_file_id.label("entity_pf"))
                 .select_from(joined).where(*clauses).order_by(n.c.created_at.desc(), n.c.id)
                 .limit(limit).offset((page - 1) * limit))
         rows = list(conn.execute(stmt))
         from foxtrack.comments.service import minimal_persons
 
         people = minimal_persons(conn, {r.author_id for r in rows if r.author_id})
+        names = full_entity_names(conn, (r.entity_id for r in rows))
     data = []
     for r in rows:
-        names = [x for x in (r.ep_name, r.seq_name, r.entity_name) if x]
+        full = names.get(r.entity_id, FullName("", None))
         item = {"id": r.id, "type": "News", "author_id": r.author_id, "comment_id": r.comment_id,
                 "task_id": r.task_id, "task_type_id": r.task_type_id, "task_status_id": r.task_status_id,
                 "task_entity_id": r.entity_id, "preview_file_id": r.preview_file_id,
                 "preview_file_extension": r.extension, "preview_file_revision": r.revision,
                 "project_id": r.project_id, "project_name": r.name, "created_at": r.created_at[:19],
-                "change": bool(r.change), "full_entity_name": " / ".join(names),
-                "episode_id": r.ep_id or r.source_id, "entity_preview_file_id": r.entity_pf}
+                "change": bool(r.change), "full_entity_name": full.name,
+                "episode_id": full.episode_id, "entity_preview_file_id": r.entity_pf}
         if r.author_id in people:
             item["person"] = people[r.author_id]
         data.append(item)

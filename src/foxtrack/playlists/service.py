@@ -32,20 +32,41 @@ def build_jobs(conn: Connection, playlist_id: str) -> list[Row]:
                                            .order_by(bj.c.created_at.desc())))
 
 
-def _before_create(ctx: RequestContext, tx: Tx, values: Row) -> Row:
-    values["created_by"] = values.get("created_by") or ctx.person_id
-    values.setdefault("for_entity", "shot")
-    if values.get("shots") is not None and not isinstance(values["shots"], list):
-        raise validation_error({"shots": "Input should be a valid list"}, "Validation error.")
+def clean_shots(shots: Any) -> Any:
+    """The Kitsu UI sends ``preview_file_id: ""`` for an entity without preview: it is stored, and
+    answered, as null."""
+    if not isinstance(shots, list):
+        return shots
+    return [{**shot, "preview_file_id": None} if isinstance(shot, dict) and shot.get("preview_file_id") == ""
+            else shot for shot in shots]
+
+
+def _checked_shots(values: Row) -> Row:
+    if values.get("shots") is not None:
+        if not isinstance(values["shots"], list):
+            raise validation_error({"shots": "Input should be a valid list"}, "Validation error.")
+        values["shots"] = clean_shots(values["shots"])
     return values
 
 
+def _before_create(ctx: RequestContext, tx: Tx, values: Row) -> Row:
+    values["created_by"] = values.get("created_by") or ctx.person_id
+    values.setdefault("for_entity", "shot")
+    return _checked_shots(values)
+
+
+def _before_update(ctx: RequestContext, tx: Tx, _current: Row, values: Row) -> Row:
+    return _checked_shots(values)
+
+
 def _with_jobs(ctx: RequestContext, tx: Tx, row: Row, _other: Row) -> Row:
+    row["shots"] = clean_shots(row.get("shots"))
     row["build_jobs"] = build_jobs(tx.conn, row["id"])
     return row
 
 
 def _shape_one(ctx: RequestContext, conn: Connection, row: Row) -> Row:
+    row["shots"] = clean_shots(row.get("shots"))
     row["build_jobs"] = build_jobs(conn, row["id"])
     return row
 
@@ -63,8 +84,8 @@ def _delete_hook(ctx: RequestContext, tx: Tx, playlist: Row, force: bool) -> Non
     tx.emit("playlist:delete", {"playlist_id": playlist["id"]}, project_id=playlist.get("project_id"))
 
 
-register("playlists", before_create=_before_create, after_create=_with_jobs, shape_one=_shape_one,
-         delete_hook=_delete_hook, protected=frozenset({"created_by"}))
+register("playlists", before_create=_before_create, before_update=_before_update, after_create=_with_jobs,
+         shape_one=_shape_one, delete_hook=_delete_hook, protected=frozenset({"created_by"}))
 
 
 def _load_for_change(ctx: RequestContext, tx: Tx, playlist_id: str) -> Row:
@@ -151,6 +172,7 @@ def playlist_in_project(ctx: RequestContext, project_id: str, playlist_id: str) 
         if playlist.get("project_id") != project_id:
             raise NotFound()
         perm.check_project_access(ctx, conn, project_id)
+        playlist["shots"] = clean_shots(playlist.get("shots"))
         playlist["build_jobs"] = build_jobs(conn, playlist_id)
         return playlist
 

@@ -15,6 +15,7 @@ from foxtrack.core.errors import BadRequest, NotFound, validation_error
 from foxtrack.core.models import MODELS, TASK
 from foxtrack.crud import service as crud
 from foxtrack.db import schema as s
+from foxtrack.entities.names import full_entity_names
 from foxtrack.media.ffmpeg import FFmpegError, run
 from foxtrack.previews import media
 from foxtrack.storage import Storage, storage_of
@@ -190,8 +191,7 @@ def running_previews(ctx: RequestContext) -> list[Row]:
     """Previews being processed or broken, in open projects, newest first, with project, task type and
     entity names (``data/playlists/preview-files/running``)."""
     perm.require_manager(ctx)
-    pf, t, e, p = s.preview_file, s.task, s.entity, s.project
-    parent = e.alias("parent")
+    pf, t, p = s.preview_file, s.task, s.project
     open_status = sa.select(s.project_status.c.id).where(s.project_status.c.name == "Open")
     clauses: list[sa.ColumnElement[bool]] = [pf.c.status.in_(("processing", "broken")),
                                              p.c.project_status_id.in_(open_status)]
@@ -199,19 +199,20 @@ def running_previews(ctx: RequestContext) -> list[Row]:
     if scope is not None:
         clauses.append(scope)
     n = len(PREVIEW.keys)
-    stmt = (sa.select(*PREVIEW.columns, t.c.project_id, t.c.task_type_id, e.c.name, parent.c.name)
-            .select_from(pf.join(t, t.c.id == pf.c.task_id).join(p, p.c.id == t.c.project_id)
-                         .join(e, e.c.id == t.c.entity_id).outerjoin(parent, parent.c.id == e.c.parent_id))
+    stmt = (sa.select(*PREVIEW.columns, t.c.project_id, t.c.task_type_id, t.c.entity_id)
+            .select_from(pf.join(t, t.c.id == pf.c.task_id).join(p, p.c.id == t.c.project_id))
             .where(*clauses).order_by(pf.c.created_at.desc()))
     out = []
     with ctx.read() as conn:
-        for row in conn.execute(stmt):
-            item = PREVIEW.to_dict(row[:n])
-            project_id, task_type_id, name, parent_name = row[n:]
-            item["data"] = {k: v for k, v in (item.get("data") or {}).items() if k != "job"} or None
-            item.update(project_id=project_id, task_type_id=task_type_id,
-                        full_entity_name=f"{parent_name} / {name}" if parent_name else name)
-            out.append(item)
+        rows = conn.execute(stmt).all()
+        names = full_entity_names(conn, (row[n + 2] for row in rows))
+    for row in rows:
+        item = PREVIEW.to_dict(row[:n])
+        project_id, task_type_id, entity_id = row[n:]
+        item["data"] = {k: v for k, v in (item.get("data") or {}).items() if k != "job"} or None
+        full = names.get(entity_id)
+        item.update(project_id=project_id, task_type_id=task_type_id, full_entity_name=full.name if full else "")
+        out.append(item)
     return out
 
 

@@ -134,7 +134,7 @@ def project_dict(conn: Connection, project_id: str) -> Row | None:
     return PROJECT.get(conn, project_id)
 
 
-def time_spent_total(conn: Connection, task_id: str) -> int:
+def time_spent_total(conn: Connection, task_id: str) -> float:
     tsp = s.time_spent
-    return int(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(tsp.c.duration), 0))
+    return float(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(tsp.c.duration), 0))
                             .where(tsp.c.task_id == task_id)).scalar() or 0)

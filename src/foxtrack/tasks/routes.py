@@ -132,9 +132,8 @@ async def add_time_spent(task_id: str, date: str, person_id: str, request: Reque
 
 @router.delete("/actions/tasks/{task_id}/time-spents/{date}/persons/{person_id}")
 async def delete_time_spent(task_id: str, date: str, person_id: str, ctx: Ctx) -> Response:
-    """Remove a day's time spent entry."""
-    service.delete_time_spent(ctx, task_id, date, person_id)
-    return no_content()
+    """Remove a day's time spent entry; answers it with its duration zeroed (201, as Zou)."""
+    return created(service.delete_time_spent(ctx, task_id, date, person_id))
 
 
 @router.get("/data/projects/{project_id}/comments")
@@ -169,9 +168,8 @@ async def entity_type_tasks(entity_id: str, task_type_id: str, ctx: Ctx) -> Resp
 
 @router.post("/actions/projects/{project_id}/delete-tasks")
 async def delete_tasks(project_id: str, request: Request, ctx: Ctx) -> Response:
-    """Delete the listed tasks of a project (body: a JSON array of ids)."""
-    service.delete_tasks(ctx, project_id, task_ids=await json_any(request))
-    return no_content()
+    """Delete the listed tasks of a project (body: a JSON array of ids); answers the ids."""
+    return ok(service.delete_tasks(ctx, project_id, task_ids=await json_any(request)))
 
 
 @router.delete("/actions/projects/{project_id}/task-types/{task_type_id}/delete-tasks")

@@ -306,7 +306,7 @@ def clear_assignation(ctx: RequestContext, task_ids: Any, person_id: Any) -> lis
 
 # ----------------------------------------------------------------------------- time spent
 
-def _duration(body: Row) -> int:
+def _duration(body: Row) -> float:
     value = body.get("duration")
     if value is None:
         raise validation_error({"duration": "Field required"}, "Validation error.")
@@ -315,9 +315,11 @@ def _duration(body: Row) -> int:
             value = float(value)
         except (TypeError, ValueError) as exc:
             raise validation_error({"duration": "Input should be a valid number"}, "Validation error.") from exc
+    if not math.isfinite(value):
+        raise validation_error({"duration": "Input should be a finite number"}, "Validation error.")
     if value <= 0:
         raise validation_error({"duration": "Input should be greater than 0"}, "Validation error.")
-    return round(value)
+    return float(value)
 
 
 def _time_spent_target(ctx: RequestContext, tx: Tx, task_id: str, date: str, person_id: str) -> tuple[Row, str]:
@@ -361,17 +363,21 @@ def set_time_spent(ctx: RequestContext, task_id: str, date: str, person_id: str,
         return spent
 
 
-def delete_time_spent(ctx: RequestContext, task_id: str, date: str, person_id: str) -> None:
+def delete_time_spent(ctx: RequestContext, task_id: str, date: str, person_id: str) -> Row:
+    """Remove a day's time spent; answers the removed row with its duration zeroed. Zou zeroes the
+    duration in memory with an int, hence ``0`` rather than ``0.0``."""
     tsp = s.time_spent
     with ctx.write() as tx:
         task, day = _time_spent_target(ctx, tx, task_id, date, person_id)
-        row = tx.execute(sa.select(tsp.c.id).where(tsp.c.task_id == task_id, tsp.c.person_id == person_id,
-                                                   tsp.c.date == day)).first()
+        row = tx.execute(q.TIME_SPENT.select().where(tsp.c.task_id == task_id, tsp.c.person_id == person_id,
+                                                     tsp.c.date == day)).first()
         if row is None:
             raise NotFound()
-        tx.execute(tsp.delete().where(tsp.c.id == row[0]))
+        spent = q.TIME_SPENT.to_dict(row)
+        tx.execute(tsp.delete().where(tsp.c.id == spent["id"]))
         crud.update_row(tx, TASK, task_id, {"duration": q.time_spent_total(tx.conn, task_id)})
-        tx.emit("time-spent:delete", {"time_spent_id": row[0]}, project_id=task["project_id"])
+        tx.emit("time-spent:delete", {"time_spent_id": spent["id"]}, project_id=task["project_id"])
+    return {**spent, "duration": 0}
 
 
 def task_time_spents(ctx: RequestContext, task_id: str, date: str | None = None) -> Row:
@@ -437,8 +443,10 @@ def entity_type_tasks(ctx: RequestContext, entity_id: str, task_type_id: str) ->
         return rows
 
 
-def delete_tasks(ctx: RequestContext, project_id: str, task_ids: Any = None, task_type_id: str | None = None) -> None:
-    """Delete tasks of a project: the listed ones, or all of one task type."""
+def delete_tasks(ctx: RequestContext, project_id: str, task_ids: Any = None,
+                 task_type_id: str | None = None) -> list[str]:
+    """Delete tasks of a project: the listed ones, or all of one task type. Answers the ids asked for
+    (as Zou: ids of other projects or of no task are skipped but still listed), or those of the type."""
     with ctx.write() as tx:
         q.load(tx.conn, q.PROJECT, project_id)
         perm.check_manager_project_access(ctx, tx.conn, project_id)
@@ -447,10 +455,14 @@ def delete_tasks(ctx: RequestContext, project_id: str, task_ids: Any = None, tas
             q.load(tx.conn, q.TASK_TYPE, task_type_id)
             clauses.append(s.task.c.task_type_id == task_type_id)
         else:
-            if not isinstance(task_ids, list) or not all(is_uuid(i) for i in task_ids):
-                raise BadRequest("A list of task ids is expected.")
+            if not isinstance(task_ids, list):
+                raise BadRequest("Request body must be a JSON array.")
+            if not all(isinstance(i, str) and is_uuid(i) for i in task_ids):
+                raise BadRequest("Request body must only contain valid UUIDs.")
             clauses.append(s.task.c.id.in_(task_ids))
-        for task in TASK.to_dicts(tx.execute(TASK.select().where(*clauses))):
+        tasks = TASK.to_dicts(tx.execute(TASK.select().where(*clauses)))
+        for task in tasks:
             remove_task(tx, task)
             tx.emit("task:delete", {"task_id": task["id"], "entity_id": task["entity_id"],
                                     "task_type_id": task["task_type_id"]}, project_id=project_id)
+    return list(task_ids) if task_type_id is None else [task["id"] for task in tasks]

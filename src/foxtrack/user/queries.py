@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 
 from foxtrack.core.models import TASK
 from foxtrack.db import schema as s
+from foxtrack.entities.names import FullName, full_entity_names
 
 Row = dict[str, Any]
 
@@ -108,24 +109,21 @@ def in_projects_of(person_id: str) -> sa.ColumnElement[bool]:
 def notifications(conn: Connection, person_id: str, where: Iterable[sa.ColumnElement[bool]] = ()) -> list[Row]:
     """The person's notifications with the comment, task, entity and project they are about."""
     n, c, t, e, p = s.notification, s.comment, s.task, s.entity, s.project
-    seq, ep = e.alias("sequence"), e.alias("episode")
     pl = s.playlist
     stmt = (
         sa.select(
             n.c.id, n.c.type, n.c.author_id, n.c.comment_id, n.c.task_id, t.c.task_type_id,
             c.c.task_status_id, c.c.preview_file_id, t.c.project_id, p.c.name.label("project_name"),
             c.c.text, c.c.replies, n.c.reply_id, n.c.created_at, n.c.read, n.c.change,
-            e.c.name.label("entity_name"), seq.c.name.label("sequence_name"), ep.c.name.label("episode_name"),
-            sa.func.coalesce(ep.c.id, e.c.source_id).label("episode_id"), e.c.preview_file_id.label("epf"),
+            t.c.entity_id, e.c.preview_file_id.label("epf"),
             n.c.playlist_id, pl.c.name.label("playlist_name"), pl.c.for_entity, pl.c.is_for_all,
+            pl.c.episode_id.label("playlist_episode_id"),
         )
         .select_from(n)
         .outerjoin(c, c.c.id == n.c.comment_id)
         .outerjoin(t, t.c.id == n.c.task_id)
         .outerjoin(e, e.c.id == t.c.entity_id)
         .outerjoin(p, p.c.id == t.c.project_id)
-        .outerjoin(seq, seq.c.id == e.c.parent_id)
-        .outerjoin(ep, ep.c.id == seq.c.parent_id)
         .outerjoin(pl, pl.c.id == n.c.playlist_id)
         .where(n.c.person_id == person_id, *where)
         .order_by(n.c.created_at.desc())
@@ -134,6 +132,7 @@ def notifications(conn: Connection, person_id: str, where: Iterable[sa.ColumnEle
     comment_ids = [r["comment_id"] for r in rows if r["comment_id"]]
     mentions = _links(conn, s.comment_mentions, "person_id", comment_ids)
     dept_mentions = _links(conn, s.comment_department_mentions, "department_id", comment_ids)
+    names = full_entity_names(conn, (r["entity_id"] for r in rows if not r["playlist_id"]))
     out = []
     for r in rows:
         reply_text, reply_mentions = "", list[str]()
@@ -142,7 +141,8 @@ def notifications(conn: Connection, person_id: str, where: Iterable[sa.ColumnEle
                 if isinstance(reply, dict) and reply.get("id") == r["reply_id"]:
                     reply_text = reply.get("text") or ""
                     reply_mentions = reply.get("mentions") or []
-        names = [x for x in (r["episode_name"], r["sequence_name"], r["entity_name"]) if x]
+        # A playlist notification names no entity: its episode is the playlist's (as Zou).
+        full = FullName("", r["playlist_episode_id"]) if r["playlist_id"] else names.get(r["entity_id"], FullName("", None))
         out.append({
             "id": r["id"], "type": "Notification", "notification_type": r["type"],
             "author_id": r["author_id"], "comment_id": r["comment_id"], "task_id": r["task_id"],
@@ -153,7 +153,7 @@ def notifications(conn: Connection, person_id: str, where: Iterable[sa.ColumnEle
             "preview_file_id": r["preview_file_id"], "project_id": r["project_id"],
             "project_name": r["project_name"], "comment_text": r["text"] or "", "reply_text": reply_text,
             "created_at": (r["created_at"] or "")[:19], "read": bool(r["read"]), "change": bool(r["change"]),
-            "full_entity_name": " / ".join(names), "episode_id": r["episode_id"],
+            "full_entity_name": full.name, "episode_id": full.episode_id,
             "entity_preview_file_id": r["epf"], "subscription_id": None,
             "playlist_id": r["playlist_id"], "playlist_name": r["playlist_name"] or "",
             "playlist_for_entity": r["for_entity"] or "", "playlist_is_for_all": bool(r["is_for_all"]),
