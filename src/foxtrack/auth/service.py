@@ -70,8 +70,7 @@ async def authenticate(state: AppState, email: str, password: str) -> str:
     valid = await asyncio.to_thread(check_password, password, hashed)
     if not valid:
         with state.write() as tx:
-            tx.execute(p.update().where(p.c.id == person_id).values(
-                login_failed_attemps=sa.func.coalesce(p.c.login_failed_attemps, 0) + 1, last_login_failed=now()))
+            tx.update(p, {"login_failed_attemps": sa.func.coalesce(p.c.login_failed_attemps, 0) + 1, "last_login_failed": now()}, p.c.id == person_id)
         raise LoginRefused({"login": False, "message": "Login failed."})
     if not active:
         raise LoginRefused({"login": False, "message": "User is inactive."}, status=401)
@@ -80,9 +79,8 @@ async def authenticate(state: AppState, email: str, password: str) -> str:
 
 def record_login(state: AppState, person_id: str, ip: str | None, origin: str) -> None:
     with state.write(person_id) as tx:
-        tx.execute(s.person.update().where(s.person.c.id == person_id).values(
-            login_failed_attemps=0, last_presence=now()[:10]))
-        insert_row(tx.conn, s.login_log, person_id=person_id, ip_address=ip, origin=origin, success=True)
+        tx.update(s.person, {"login_failed_attemps": 0, "last_presence": now()[:10]}, s.person.c.id == person_id)
+        insert_row(tx, s.login_log, person_id=person_id, ip_address=ip, origin=origin, success=True)
 
 
 def revoke(state: AppState, jtis: list[str]) -> None:
@@ -94,4 +92,4 @@ def revoke(state: AppState, jtis: list[str]) -> None:
                 continue
             exists = tx.execute(sa.select(s.revoked_token.c.jti).where(s.revoked_token.c.jti == jti)).first()
             if exists is None:
-                tx.execute(s.revoked_token.insert(), {"jti": jti, "expires_at": now()})
+                tx.insert(s.revoked_token, {"jti": jti, "expires_at": now()})

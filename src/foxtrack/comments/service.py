@@ -387,7 +387,7 @@ def delete_attachment(ctx: RequestContext, task_id: str, comment_id: str, attach
         perm.check_project_access(ctx, tx.conn, task["project_id"])
         if not ctx.is_manager and comment["person_id"] != ctx.person_id:
             raise Forbidden()
-        tx.execute(s.attachment_file.delete().where(s.attachment_file.c.id == attachment_id))
+        tx.delete(s.attachment_file, s.attachment_file.c.id == attachment_id)
     storage_of(ctx.state).delete("files", "attachments", attachment_id)
 
 
@@ -435,7 +435,7 @@ def delete_reply(ctx: RequestContext, task_id: str, comment_id: str, reply_id: s
             raise Forbidden()
         replies = [r for r in replies if r.get("id") != reply_id]
         crud.update_row(tx, COMMENT, comment_id, {"replies": replies})
-        tx.execute(s.notification.delete().where(s.notification.c.reply_id == reply_id))
+        tx.delete(s.notification, s.notification.c.reply_id == reply_id)
         tx.emit("comment:delete-reply", {"task_id": task_id, "comment_id": comment_id, "reply_id": reply_id},
                 project_id=task["project_id"])
         row = tq.load(tx.conn, COMMENT, comment_id)
@@ -450,10 +450,10 @@ def acknowledge(ctx: RequestContext, task_id: str, comment_id: str) -> Row:
         present = tx.execute(sa.select(link.c.person_id).where(link.c.comment_id == comment_id,
                                                                link.c.person_id == ctx.person_id)).first()
         if present is None:
-            tx.execute(link.insert(), {"comment_id": comment_id, "person_id": ctx.person_id})
+            tx.insert(link, {"comment_id": comment_id, "person_id": ctx.person_id})
             name = "comment:acknowledge"
         else:
-            tx.execute(link.delete().where(link.c.comment_id == comment_id, link.c.person_id == ctx.person_id))
+            tx.delete(link, link.c.comment_id == comment_id, link.c.person_id == ctx.person_id)
             name = "comment:unacknowledge"
         tx.emit(name, {"comment_id": comment_id, "person_id": ctx.person_id}, project_id=task["project_id"],
                 persist=False)
@@ -478,10 +478,10 @@ def remove_comment(ctx: RequestContext, tx: Tx, comment: Row, task: Row) -> None
                                                .where(s.attachment_file.c.comment_id == comment_id))]
     for link in (s.comment_preview_link, s.comment_mentions, s.comment_department_mentions,
                  s.comment_acknoledgments):
-        tx.execute(link.delete().where(link.c.comment_id == comment_id))
+        tx.delete(link, link.c.comment_id == comment_id)
     for table in (s.attachment_file, s.news, s.notification):
-        tx.execute(table.delete().where(table.c.comment_id == comment_id))
-    tx.execute(s.comment.delete().where(s.comment.c.id == comment_id))
+        tx.delete(table, table.c.comment_id == comment_id)
+    tx.delete(s.comment, s.comment.c.id == comment_id)
     reset_task(tx, task)
     tx.emit("comment:delete", {"comment_id": comment_id, "task_id": task["id"]}, project_id=task["project_id"])
     store = storage_of(ctx.state)

@@ -7,8 +7,9 @@ published on the bus only after commit.
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -24,6 +25,8 @@ from foxtrack.core.events import Event, EventBus
 from foxtrack.core.http import refuse_nul_query
 from foxtrack.core.jsonutil import new_id, now
 from foxtrack.db import schema as s
+from foxtrack.ops.catalog import check as check_event
+from foxtrack.ops.validation import check_rows
 
 
 @dataclass
@@ -55,12 +58,9 @@ class AppState:
 
     @contextmanager
     def write(self, user_id: str | None = None) -> Iterator[Tx]:
-        tx: Tx
-        with self.engine.begin() as conn:
-            tx = Tx(conn, user_id)
+        """One unit of work (``unit_of_work``) whose events are published on this app's bus."""
+        with unit_of_work(self.engine, user_id, self.bus) as tx:
             yield tx
-        if tx.events:
-            self.bus.publish(tx.events)
 
     def entity_type_name(self, conn: Connection, entity_type_id: str) -> str:
         name = self.entity_type_names.get(entity_type_id)
@@ -72,24 +72,105 @@ class AppState:
         return name
 
 
+@contextmanager
+def unit_of_work(engine: Engine, user_id: str | None = None, bus: EventBus | None = None) -> Iterator[Tx]:
+    """One unit of work: its writes and event rows commit together; then its events are published and
+    its after-commit work runs. A rollback runs the undo work of what could not roll back."""
+    tx: Tx | None = None
+    try:
+        with engine.begin() as conn:
+            tx = Tx(conn, user_id)
+            yield tx
+    except BaseException:
+        if tx is not None:
+            tx.undo()
+        raise
+    if tx.events and bus is not None:
+        bus.publish(tx.events)
+    tx.committed()
+
+
 class Tx:
-    """A write transaction: the connection plus the events it records."""
+    """A unit of work of the operations engine: the connection, the validated writes, the events they
+    record (checked against the catalog) and the side effects to run after commit or to undo on rollback.
+
+    Every SQL write goes through ``insert``/``update``/``delete`` (a test refuses any other): values are
+    checked against their columns first, so SQLite and PostgreSQL store and refuse the same things.
+    """
 
     def __init__(self, conn: Connection, user_id: str | None):
         self.conn = conn
         self.user_id = user_id
         self.events: list[Event] = []
+        self._after_commit: list[Callable[[], None]] = []
+        self._on_rollback: list[Callable[[], None]] = []
 
     def execute(self, stmt: Any, params: Any = None) -> Any:
+        """A read in this transaction (writes: ``insert``, ``update``, ``delete``)."""
         return self.conn.execute(stmt, params) if params is not None else self.conn.execute(stmt)
 
+    def insert(self, table: sa.Table, rows: dict[str, Any] | list[dict[str, Any]]) -> None:
+        """Insert one row or many (parameters bound at execution: one compiled INSERT per column set)."""
+        many = rows if isinstance(rows, list) else [rows]
+        if not many:
+            return
+        check_rows(table, many)
+        self.conn.execute(table.insert(), many if isinstance(rows, list) else rows)
+
+    def update(self, table: sa.Table, values: dict[str, Any], *where: Any) -> int:
+        """Set ``values`` on the rows matching ``where``; the number of rows changed."""
+        check_rows(table, [values])
+        done = self.conn.execute(table.update().where(*where).values(**values))
+        return int(done.rowcount)
+
+    def update_many(self, table: sa.Table, key: str, rows: list[dict[str, Any]]) -> None:
+        """One UPDATE per row, executed as a batch: each row's ``b_<key>`` picks the row, its other
+        keys are the new values (all rows set the same columns)."""
+        if not rows:
+            return
+        check_rows(table, [{k: v for k, v in row.items() if k != f"b_{key}"} for row in rows])
+        columns = [k for k in rows[0] if k != f"b_{key}"]
+        stmt = table.update().where(table.c[key] == sa.bindparam(f"b_{key}")).values(
+            {c: sa.bindparam(c) for c in columns})
+        self.conn.execute(stmt, rows)
+
+    def delete(self, table: sa.Table, *where: Any) -> int:
+        """Delete the rows matching ``where`` (at least one condition); the number of rows deleted."""
+        if not where:
+            raise TypeError("a delete names the rows it removes")
+        return int(self.conn.execute(table.delete().where(*where)).rowcount)
+
+    def after_commit(self, work: Callable[[], None]) -> None:
+        """Run ``work`` once the change is committed (what cannot roll back: uploads, messages)."""
+        self._after_commit.append(work)
+
+    def on_rollback(self, work: Callable[[], None]) -> None:
+        """Run ``work`` if the change is rolled back (undo a side effect done before commit)."""
+        self._on_rollback.append(work)
+
+    def committed(self) -> None:
+        for work in self._after_commit:
+            try:
+                work()
+            except Exception:
+                logging.getLogger("foxtrack.ops").exception("after-commit work failed")
+
+    def undo(self) -> None:
+        for work in reversed(self._on_rollback):
+            try:
+                work()
+            except Exception:
+                logging.getLogger("foxtrack.ops").exception("rollback clean-up failed")
+
     def emit(self, name: str, data: dict[str, Any], project_id: str | None = None, persist: bool = True) -> None:
+        """Record event ``name`` (from the catalog) with this change; published after commit."""
+        kind = check_event(name, data)
         payload = dict(data)
         if project_id is not None:
             payload["project_id"] = project_id
         stamp = now()
         event_id = new_id()
-        if persist:
+        if persist and kind.persist:
             self.conn.execute(
                 s.api_event.insert(),
                 {"id": event_id, "created_at": stamp, "updated_at": stamp, "name": name, "user_id": self.user_id,

@@ -327,11 +327,10 @@ def _link(tx: Tx, project_id: str, target: Row, asset: Row, occurences: int, lab
     data = {"entity_in_id": target["id"], "entity_out_id": asset["id"], "nb_occurences": occurences}
     if current is None:
         link_id = new_id()
-        tx.execute(L.insert(), dict(id=link_id, created_at=stamp, updated_at=stamp, label=label, **data))
+        tx.insert(L, dict(id=link_id, created_at=stamp, updated_at=stamp, label=label, **data))
         tx.emit("entity-link:new", {"entity_link_id": link_id, **data}, project_id=project_id)
     elif (current[1], current[2] or "") != (occurences, label):
-        tx.execute(L.update().where(L.c.id == current[0]).values(updated_at=stamp, nb_occurences=occurences,
-                                                                 label=label))
+        tx.update(L, {"updated_at": stamp, "nb_occurences": occurences, "label": label}, L.c.id == current[0])
         tx.emit("entity-link:update", {"entity_link_id": current[0], **data}, project_id=project_id)
     else:
         return False

@@ -9,7 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from foxtrack.config import Settings
+from foxtrack.core.context import Tx, unit_of_work
 from foxtrack.core.jsonutil import new_id, now
+from foxtrack.core.models import TEMPORAL_TYPES
 from foxtrack.db import schema as s
 
 PROJECT_STATUSES = [("Open", "#000000"), ("Closed", "#000000")]
@@ -65,33 +67,38 @@ def stamped(**values: Any) -> dict[str, Any]:
     return {"id": new_id(), "created_at": stamp, "updated_at": stamp, **values}
 
 
-def insert_row(conn: Connection, table: sa.Table, **values: Any) -> dict[str, Any]:
+def insert_row(tx: Tx, table: sa.Table, **values: Any) -> dict[str, Any]:
     row = {**s.column_defaults(table), **stamped(), **values}
-    conn.execute(table.insert(), row)
+    tx.insert(table, row)
     return row
 
 
 def ensure_reference_data(engine: Engine) -> None:
     """Create the init-data rows on an empty database (idempotent)."""
-    with engine.begin() as conn:
+    with unit_of_work(engine) as tx:
+        conn = tx.conn
         if conn.execute(sa.select(sa.func.count()).select_from(s.project_status)).scalar():
+            known = set(conn.execute(sa.select(s.entity_type.c.name)).scalars())
+            for name in TEMPORAL_TYPES:  # Zou makes these on first use (an imported database may lack one)
+                if name not in known:
+                    insert_row(tx, s.entity_type, name=name)
             return
         for name, color in PROJECT_STATUSES:
-            insert_row(conn, s.project_status, name=name, color=color)
+            insert_row(tx, s.project_status, name=name, color=color)
         departments = {}
         for name, color in DEPARTMENTS:
-            departments[name] = insert_row(conn, s.department, name=name, color=color)["id"]
+            departments[name] = insert_row(tx, s.department, name=name, color=color)["id"]
         for name, color, priority, for_entity, dept in TASK_TYPES:
-            insert_row(conn, s.task_type, name=name, short_name="", color=color, priority=priority,
+            insert_row(tx, s.task_type, name=name, short_name="", color=color, priority=priority,
                        for_entity=for_entity, department_id=departments.get(dept) if dept else None)
         for name, short, color, flags in TASK_STATUSES:
             values = {flag: False for flag in STATUS_FLAGS}
             values.update(is_artist_allowed=True, is_client_allowed=True)
             values.update(flags)
-            insert_row(conn, s.task_status, name=name, short_name=short, color=color, priority=1, **values)
+            insert_row(tx, s.task_status, name=name, short_name=short, color=color, priority=1, **values)
         for name in ENTITY_TYPES:
-            insert_row(conn, s.entity_type, name=name)
-        insert_row(conn, s.organisation, name="Kitsu", hours_by_day=8.0)
+            insert_row(tx, s.entity_type, name=name)
+        insert_row(tx, s.organisation, name="Kitsu", hours_by_day=8.0)
 
 
 def hash_password(password: str, rounds: int = 12) -> str:
@@ -113,15 +120,15 @@ def create_admin(engine: Engine, email: str, password: str, rounds: int = 12,
                  first_name: str = "Super", last_name: str = "Admin") -> tuple[str, bool]:
     """Create (or re-activate and reset) an admin; returns (person id, created?)."""
     hashed = hash_password(password, rounds)
-    with engine.begin() as conn:
-        existing = conn.execute(
+    with unit_of_work(engine) as tx:
+        existing = tx.conn.execute(
             sa.select(s.person.c.id).where(sa.func.lower(s.person.c.email) == email.lower(), s.person.c.is_bot.is_not(True))
         ).first()
         if existing is not None:
-            conn.execute(s.person.update().where(s.person.c.id == existing[0]).values(
-                password=hashed, role="admin", active=True, updated_at=now()))
+            tx.update(s.person, {"password": hashed, "role": "admin", "active": True, "updated_at": now()},
+                      s.person.c.id == existing[0])
             return existing[0], False
-        row = insert_row(conn, s.person, first_name=first_name, last_name=last_name, email=email,
+        row = insert_row(tx, s.person, first_name=first_name, last_name=last_name, email=email,
                          password=hashed, role="admin", active=True, is_bot=False)
         return row["id"], True
 

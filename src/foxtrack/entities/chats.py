@@ -86,7 +86,7 @@ def join(ctx: RequestContext, entity_id: str) -> Row:
     with ctx.write() as tx:
         entity, found = _open(ctx, tx, entity_id)
         if ctx.person_id not in _participants(tx.conn, found["id"]):
-            tx.execute(s.chat_participant.insert(), {"chat_id": found["id"], "person_id": ctx.person_id})
+            tx.insert(s.chat_participant, {"chat_id": found["id"], "person_id": ctx.person_id})
             crud.update_row(tx, CHAT, found["id"], {})
         tx.emit("chat:joined", {"chat_id": found["id"], "person_id": ctx.person_id},
                 project_id=entity["project_id"], persist=False)
@@ -97,7 +97,7 @@ def leave(ctx: RequestContext, entity_id: str) -> None:
     with ctx.write() as tx:
         entity, found = _open(ctx, tx, entity_id)
         link = s.chat_participant
-        tx.execute(link.delete().where(link.c.chat_id == found["id"], link.c.person_id == ctx.person_id))
+        tx.delete(link, link.c.chat_id == found["id"], link.c.person_id == ctx.person_id)
         crud.update_row(tx, CHAT, found["id"], {})
         tx.emit("chat:left", {"chat_id": found["id"], "person_id": ctx.person_id},
                 project_id=entity["project_id"], persist=False)
@@ -163,7 +163,7 @@ def post_message(ctx: RequestContext, entity_id: str, text: Any, files: list[Upl
         if files:
             posted["attachment_files"] = [_store_attachment(ctx, tx, posted["id"], f) for f in files]
         stamp = now()
-        tx.execute(s.chat.update().where(s.chat.c.id == found["id"]).values(last_message=stamp, updated_at=stamp))
+        tx.update(s.chat, {"last_message": stamp, "updated_at": stamp}, s.chat.c.id == found["id"])
         tx.emit("chat:new-message", {"chat_id": found["id"], "chat_message_id": posted["id"],
                                      "last_message": stamp[:19]},
                 project_id=entity["project_id"], persist=False)
@@ -177,8 +177,8 @@ def delete_message(ctx: RequestContext, entity_id: str, message_id: str) -> None
         target = _message(tx.conn, found["id"], message_id)
         if target["person_id"] != ctx.person_id and not ctx.is_admin:
             raise Forbidden()
-        tx.execute(s.attachment_file.delete().where(s.attachment_file.c.chat_message_id == message_id))
-        tx.execute(s.chat_message.delete().where(s.chat_message.c.id == message_id))
+        tx.delete(s.attachment_file, s.attachment_file.c.chat_message_id == message_id)
+        tx.delete(s.chat_message, s.chat_message.c.id == message_id)
         tx.emit("chat:deleted-message", {"chat_id": found["id"], "chat_message_id": message_id},
                 project_id=entity["project_id"], persist=False)
 

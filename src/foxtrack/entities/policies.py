@@ -75,9 +75,9 @@ def _delete_type(ctx: RequestContext, tx: Tx, current: Row, force: bool) -> None
     if used is not None:
         raise BadRequest("This record is still linked to other data and cannot be deleted.")
     link = s.task_type_asset_type_link
-    tx.execute(link.delete().where(link.c.asset_type_id == current["id"]))
-    tx.execute(s.project_asset_type_link.delete().where(s.project_asset_type_link.c.asset_type_id == current["id"]))
-    tx.execute(s.entity_type.delete().where(s.entity_type.c.id == current["id"]))
+    tx.delete(link, link.c.asset_type_id == current["id"])
+    tx.delete(s.project_asset_type_link, s.project_asset_type_link.c.asset_type_id == current["id"])
+    tx.delete(s.entity_type, s.entity_type.c.id == current["id"])
     tx.emit("asset-type:delete", {"asset_type_id": current["id"]})
     types.forget(ctx.state)
 

@@ -24,20 +24,20 @@ def delete_tasks(tx: Tx, task_ids: Ids) -> None:
     previews = sa.select(s.preview_file.c.id).where(s.preview_file.c.task_id.in_(task_ids))
     for link in (s.comment_preview_link, s.comment_mentions, s.comment_department_mentions,
                  s.comment_acknoledgments):
-        tx.execute(link.delete().where(link.c.comment_id.in_(comments)))
-    tx.execute(s.comment_preview_link.delete().where(s.comment_preview_link.c.preview_file_id.in_(previews)))
-    tx.execute(s.attachment_file.delete().where(s.attachment_file.c.comment_id.in_(comments)))
-    tx.execute(s.notification.delete().where(s.notification.c.task_id.in_(task_ids)))
-    tx.execute(s.notification.delete().where(s.notification.c.comment_id.in_(comments)))
-    tx.execute(s.news.delete().where(s.news.c.task_id.in_(task_ids)))
-    tx.execute(s.subscription.delete().where(s.subscription.c.task_id.in_(task_ids)))
-    tx.execute(s.time_spent.delete().where(s.time_spent.c.task_id.in_(task_ids)))
-    tx.execute(s.working_file.delete().where(s.working_file.c.task_id.in_(task_ids)))
-    tx.execute(s.task_person_link.delete().where(s.task_person_link.c.task_id.in_(task_ids)))
-    tx.execute(s.entity.update().where(s.entity.c.preview_file_id.in_(previews)).values(preview_file_id=None))
-    tx.execute(s.comment.delete().where(s.comment.c.object_id.in_(task_ids)))
-    tx.execute(s.preview_file.delete().where(s.preview_file.c.task_id.in_(task_ids)))
-    tx.execute(s.task.delete().where(s.task.c.id.in_(task_ids)))
+        tx.delete(link, link.c.comment_id.in_(comments))
+    tx.delete(s.comment_preview_link, s.comment_preview_link.c.preview_file_id.in_(previews))
+    tx.delete(s.attachment_file, s.attachment_file.c.comment_id.in_(comments))
+    tx.delete(s.notification, s.notification.c.task_id.in_(task_ids))
+    tx.delete(s.notification, s.notification.c.comment_id.in_(comments))
+    tx.delete(s.news, s.news.c.task_id.in_(task_ids))
+    tx.delete(s.subscription, s.subscription.c.task_id.in_(task_ids))
+    tx.delete(s.time_spent, s.time_spent.c.task_id.in_(task_ids))
+    tx.delete(s.working_file, s.working_file.c.task_id.in_(task_ids))
+    tx.delete(s.task_person_link, s.task_person_link.c.task_id.in_(task_ids))
+    tx.update(s.entity, {"preview_file_id": None}, s.entity.c.preview_file_id.in_(previews))
+    tx.delete(s.comment, s.comment.c.object_id.in_(task_ids))
+    tx.delete(s.preview_file, s.preview_file.c.task_id.in_(task_ids))
+    tx.delete(s.task, s.task.c.id.in_(task_ids))
 
 
 def task_ids_of(tx: Tx, entity_ids: list[str]) -> list[str]:
@@ -56,17 +56,17 @@ def delete_entities(tx: Tx, entity_ids: Ids) -> list[str]:
         sa.select(link.c.entity_in_id).where(link.c.entity_out_id.in_(entity_ids), link.c.entity_in_id.not_in(entity_ids))
     ).scalars())
     delete_tasks(tx, sa.select(s.task.c.id).where(s.task.c.entity_id.in_(entity_ids)))
-    tx.execute(link.delete().where(sa.or_(link.c.entity_in_id.in_(entity_ids), link.c.entity_out_id.in_(entity_ids))))
+    tx.delete(link, sa.or_(link.c.entity_in_id.in_(entity_ids), link.c.entity_out_id.in_(entity_ids)))
     concept = s.entity_concept_link
-    tx.execute(concept.delete().where(sa.or_(concept.c.entity_in_id.in_(entity_ids),
-                                             concept.c.entity_out_id.in_(entity_ids))))
-    tx.execute(s.subscription.delete().where(s.subscription.c.entity_id.in_(entity_ids)))
-    tx.execute(s.working_file.delete().where(s.working_file.c.entity_id.in_(entity_ids)))
-    tx.execute(s.output_file.delete().where(s.output_file.c.entity_id.in_(entity_ids)))
-    tx.execute(s.asset_instance.delete().where(s.asset_instance.c.asset_id.in_(entity_ids)))
-    tx.execute(s.entity.update().where(s.entity.c.source_id.in_(entity_ids)).values(source_id=None))
+    tx.delete(concept, sa.or_(concept.c.entity_in_id.in_(entity_ids),
+                                             concept.c.entity_out_id.in_(entity_ids)))
+    tx.delete(s.subscription, s.subscription.c.entity_id.in_(entity_ids))
+    tx.delete(s.working_file, s.working_file.c.entity_id.in_(entity_ids))
+    tx.delete(s.output_file, s.output_file.c.entity_id.in_(entity_ids))
+    tx.delete(s.asset_instance, s.asset_instance.c.asset_id.in_(entity_ids))
+    tx.update(s.entity, {"source_id": None}, s.entity.c.source_id.in_(entity_ids))
     delete_chats(tx, entity_ids)
-    tx.execute(s.entity.delete().where(s.entity.c.id.in_(entity_ids)))
+    tx.delete(s.entity, s.entity.c.id.in_(entity_ids))
     changed = sorted(set(casting_of))
     recount_casting(tx, changed)
     return changed
@@ -77,14 +77,14 @@ def recount_casting(tx: Tx, entity_ids: list[str]) -> None:
     link = s.entity_link
     for entity_id in entity_ids:
         count = tx.execute(sa.select(sa.func.count()).select_from(link).where(link.c.entity_in_id == entity_id)).scalar()
-        tx.execute(s.entity.update().where(s.entity.c.id == entity_id).values(nb_entities_out=count or 0))
+        tx.update(s.entity, {"nb_entities_out": count or 0}, s.entity.c.id == entity_id)
 
 
 def delete_chats(tx: Tx, entity_ids: Ids) -> None:
     """Remove the chats of entities with their participants, messages and message attachments."""
     chats = sa.select(s.chat.c.id).where(s.chat.c.object_id.in_(entity_ids))
     messages = sa.select(s.chat_message.c.id).where(s.chat_message.c.chat_id.in_(chats))
-    tx.execute(s.attachment_file.delete().where(s.attachment_file.c.chat_message_id.in_(messages)))
-    tx.execute(s.chat_message.delete().where(s.chat_message.c.chat_id.in_(chats)))
-    tx.execute(s.chat_participant.delete().where(s.chat_participant.c.chat_id.in_(chats)))
-    tx.execute(s.chat.delete().where(s.chat.c.object_id.in_(entity_ids)))
+    tx.delete(s.attachment_file, s.attachment_file.c.chat_message_id.in_(messages))
+    tx.delete(s.chat_message, s.chat_message.c.chat_id.in_(chats))
+    tx.delete(s.chat_participant, s.chat_participant.c.chat_id.in_(chats))
+    tx.delete(s.chat, s.chat.c.object_id.in_(entity_ids))

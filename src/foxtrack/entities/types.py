@@ -1,7 +1,7 @@
 """Entity types: the temporal kinds (Shot, Sequence...) and the asset types, by id and by name.
 
 Every entity is a row of ``entity`` typed by ``entity_type_id``. Names are cached on the app
-state (id -> name); the temporal types are created on first use, as Zou does.
+state (id -> name); the temporal types are part of the reference data (Zou creates them on first use).
 """
 
 from __future__ import annotations
@@ -47,10 +47,10 @@ def type_id(state: AppState, name: str) -> str:
     if found is not None:
         return found
     stamp = now()
-    try:
-        with state.engine.begin() as conn:
-            conn.execute(s.entity_type.insert(), {"id": new_id(), "name": name, "created_at": stamp, "updated_at": stamp,
-                                                       "archived": False})
+    try:  # the temporal types exist from the start (reference data); this repairs a database without one
+        with state.write() as tx:
+            tx.insert(s.entity_type, {"id": new_id(), "name": name, "created_at": stamp, "updated_at": stamp,
+                                      "archived": False})
     except IntegrityError:
         pass
     with state.read() as conn:

@@ -138,11 +138,11 @@ def delete_person(ctx: RequestContext, tx: Tx, person: Row, force: bool) -> None
     for link, column in ((s.department_link, "person_id"), (s.project_person_link, "person_id"),
                          (s.task_person_link, "person_id"), (s.comment_mentions, "person_id"),
                          (s.comment_acknoledgments, "person_id"), (s.chat_participant, "person_id")):
-        tx.execute(link.delete().where(link.c[column] == person_id))
+        tx.delete(link, link.c[column] == person_id)
     for table in (s.notification, s.subscription, s.search_filter, s.search_filter_group, s.time_spent,
                   s.day_off, s.login_log, s.desktop_login_log):
-        tx.execute(table.delete().where(table.c.person_id == person_id))
-    tx.execute(s.person.delete().where(s.person.c.id == person_id))
+        tx.delete(table, table.c.person_id == person_id)
+    tx.delete(s.person, s.person.c.id == person_id)
     tx.emit("person:delete", {"person_id": person_id})
 
 
@@ -189,7 +189,7 @@ def add_department(ctx: RequestContext, person_id: str, body: Row) -> Row:
         link = s.department_link
         where = (link.c.person_id == person_id, link.c.department_id == department_id)
         if tx.conn.execute(sa.select(link.c.person_id).where(*where)).first() is None:
-            tx.execute(link.insert(), {"person_id": person_id, "department_id": department_id})
+            tx.insert(link, {"person_id": person_id, "department_id": department_id})
         crud.update_row(tx, PERSON, person_id, {})
         tx.emit("person:update", {"person_id": person_id})
         person = _load_person(tx.conn, person_id)
@@ -204,7 +204,7 @@ def remove_department(ctx: RequestContext, person_id: str, department_id: str) -
     with ctx.write() as tx:
         _load_person(tx.conn, person_id)
         link = s.department_link
-        tx.execute(link.delete().where(link.c.person_id == person_id, link.c.department_id == department_id))
+        tx.delete(link, link.c.person_id == person_id, link.c.department_id == department_id)
         crud.update_row(tx, PERSON, person_id, {})
         tx.emit("person:update", {"person_id": person_id})
 

@@ -130,8 +130,8 @@ def delete_budget(ctx: RequestContext, project_id: str, budget_id: str) -> None:
     with ctx.write() as tx:
         _check_project(ctx, tx.conn, project_id)
         _budget(tx.conn, project_id, budget_id)
-        tx.execute(s.budget_entry.delete().where(s.budget_entry.c.budget_id == budget_id))
-        tx.execute(s.budget.delete().where(s.budget.c.id == budget_id))
+        tx.delete(s.budget_entry, s.budget_entry.c.budget_id == budget_id)
+        tx.delete(s.budget, s.budget.c.id == budget_id)
         tx.emit("budget:delete", {"budget_id": budget_id}, project_id=project_id)
 
 
@@ -192,7 +192,7 @@ def delete_entry(ctx: RequestContext, project_id: str, budget_id: str, entry_id:
         _check_project(ctx, tx.conn, project_id)
         _budget(tx.conn, project_id, budget_id)
         _entry(tx.conn, budget_id, entry_id)
-        tx.execute(s.budget_entry.delete().where(s.budget_entry.c.id == entry_id))
+        tx.delete(s.budget_entry, s.budget_entry.c.id == entry_id)
         tx.emit("budget-entry:delete", {"budget_entry_id": entry_id}, project_id=project_id)
 
 

@@ -149,7 +149,7 @@ def add_instance_to_shot(ctx: RequestContext, shot_id: str, body: Any) -> Row:
         present = tx.conn.execute(sa.select(link.c.entity_id).where(
             link.c.entity_id == shot["id"], link.c.asset_instance_id == instance_id)).first()
         if present is None:
-            tx.execute(link.insert(), {"entity_id": shot["id"], "asset_instance_id": instance_id})
+            tx.insert(link, {"entity_id": shot["id"], "asset_instance_id": instance_id})
         tx.emit("asset_instance:add-to-shot", {"shot_id": shot["id"], "asset_instance_id": instance_id},
                 project_id=shot["project_id"])
         return _raw_entity(tx.conn, shot["id"])
@@ -159,7 +159,7 @@ def remove_instance_from_shot(ctx: RequestContext, shot_id: str, instance_id: st
     with ctx.write() as tx:
         shot = _entity_for_write(ctx, tx.conn, shot_id, "Shot")
         crud.load(tx.conn, INSTANCE, instance_id)
-        tx.execute(link.delete().where(link.c.entity_id == shot["id"], link.c.asset_instance_id == instance_id))
+        tx.delete(link, link.c.entity_id == shot["id"], link.c.asset_instance_id == instance_id)
         tx.emit("asset_instance:remove-from-shot", {"shot_id": shot["id"], "asset_instance_id": instance_id},
                 project_id=shot["project_id"])
 

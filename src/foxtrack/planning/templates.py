@@ -67,7 +67,7 @@ def _id_field(body: Row, field: str) -> str:
 
 def _touch(tx: Tx, template_id: str) -> None:
     t = s.project_template
-    tx.execute(t.update().where(t.c.id == template_id).values(updated_at=now()))
+    tx.update(t, {"updated_at": now()}, t.c.id == template_id)
 
 
 def _check_id(value: str) -> None:
@@ -219,7 +219,7 @@ def add_link(ctx: RequestContext, template_id: str, kind: str, body: Row) -> Row
         exists = tx.conn.execute(sa.select(table.c[field]).where(
             table.c.project_template_id == template_id, table.c[field] == item_id)).first()
         if exists is None:
-            tx.execute(table.insert(), {"project_template_id": template_id, field: item_id})
+            tx.insert(table, {"project_template_id": template_id, field: item_id})
         _touch(tx, template_id)
         tx.emit("project-template:update", {"project_template_id": template_id})
     return _shape(target, keys)
@@ -231,7 +231,7 @@ def remove_link(ctx: RequestContext, template_id: str, kind: str, item_id: str) 
     table, field, _path, _label, _keys = LINKS[kind]
     with ctx.write() as tx:
         template = _template_or_404(tx.conn, template_id)
-        tx.execute(table.delete().where(table.c.project_template_id == template_id, table.c[field] == item_id))
+        tx.delete(table, table.c.project_template_id == template_id, table.c[field] == item_id)
         if kind == "preview-background-files" and template["default_preview_background_file_id"] == item_id:
             crud.update_row(tx, PROJECT_TEMPLATE, template_id, {"default_preview_background_file_id": None})
         else:
@@ -359,7 +359,7 @@ def _copy_links(tx: Tx, source: str, source_id: str, target: str, target_id: str
                 values.update(id=new_id(), created_at=stamp, updated_at=stamp)
             if "roles_for_board" in values and values["roles_for_board"] is None:
                 values["roles_for_board"] = DEFAULT_BOARD_ROLES
-            tx.execute(dst.insert(), values)
+            tx.insert(dst, values)
 
 
 def apply_template(ctx: RequestContext, project_id: str, template_id: str) -> Row:

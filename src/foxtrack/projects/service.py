@@ -101,26 +101,24 @@ def cascade_delete(tx: Tx, project_id: str) -> None:
     """Remove a project and everything that belongs to it, children first."""
     from foxtrack.entities import removal
 
-    ex = tx.execute
     e = s.entity
     playlists = sa.select(s.playlist.c.id).where(s.playlist.c.project_id == project_id)
     # entities take their tasks, comments, previews, links, files and chats with them
     removal.delete_entities(tx, sa.select(e.c.id).where(e.c.project_id == project_id))
-    ex(s.news.delete().where(s.news.c.project_id == project_id))
-    ex(s.build_job.delete().where(s.build_job.c.playlist_id.in_(playlists)))
-    ex(s.playlist.delete().where(s.playlist.c.project_id == project_id))
+    tx.delete(s.news, s.news.c.project_id == project_id)
+    tx.delete(s.build_job, s.build_job.c.playlist_id.in_(playlists))
+    tx.delete(s.playlist, s.playlist.c.project_id == project_id)
     descriptors = sa.select(s.metadata_descriptor.c.id).where(s.metadata_descriptor.c.project_id == project_id)
-    ex(s.department_metadata_descriptor_link.delete().where(
-        s.department_metadata_descriptor_link.c.metadata_descriptor_id.in_(descriptors)))
-    ex(s.metadata_descriptor.delete().where(s.metadata_descriptor.c.project_id == project_id))
-    ex(s.milestone.delete().where(s.milestone.c.project_id == project_id))
-    ex(s.schedule_item.delete().where(s.schedule_item.c.project_id == project_id))
-    ex(s.search_filter.delete().where(s.search_filter.c.project_id == project_id))
-    ex(s.search_filter_group.delete().where(s.search_filter_group.c.project_id == project_id))
-    ex(s.api_event.delete().where(s.api_event.c.project_id == project_id))
+    tx.delete(s.department_metadata_descriptor_link, s.department_metadata_descriptor_link.c.metadata_descriptor_id.in_(descriptors))
+    tx.delete(s.metadata_descriptor, s.metadata_descriptor.c.project_id == project_id)
+    tx.delete(s.milestone, s.milestone.c.project_id == project_id)
+    tx.delete(s.schedule_item, s.schedule_item.c.project_id == project_id)
+    tx.delete(s.search_filter, s.search_filter.c.project_id == project_id)
+    tx.delete(s.search_filter_group, s.search_filter_group.c.project_id == project_id)
+    tx.delete(s.api_event, s.api_event.c.project_id == project_id)
     for rel in PROJECT.relations.values():
-        ex(rel.table.delete().where(rel.table.c[rel.local] == project_id))
-    ex(s.project.delete().where(s.project.c.id == project_id))
+        tx.delete(rel.table, rel.table.c[rel.local] == project_id)
+    tx.delete(s.project, s.project.c.id == project_id)
 
 
 def register_policies() -> None:
@@ -218,10 +216,9 @@ def add_team_member(ctx: RequestContext, project_id: str, body: Row) -> Row:
         exists = tx.conn.execute(sa.select(link.c.person_id).where(
             link.c.project_id == project_id, link.c.person_id == person_id)).first()
         if exists is None:
-            tx.execute(link.insert(), {"project_id": project_id, "person_id": person_id, "role": role})
+            tx.insert(link, {"project_id": project_id, "person_id": person_id, "role": role})
         elif role is not None:
-            tx.execute(link.update().where(link.c.project_id == project_id, link.c.person_id == person_id)
-                       .values(role=role))
+            tx.update(link, {"role": role}, link.c.project_id == project_id, link.c.person_id == person_id)
         crud.update_row(tx, PROJECT, project_id, {})
         tx.emit("project:update", {"project_id": project_id}, project_id=project_id)
         return load_project(tx.conn, project_id)
@@ -240,9 +237,8 @@ def update_team_member(ctx: RequestContext, project_id: str, person_id: str, bod
         load_project(tx.conn, project_id)
         perm.check_manager_project_access(ctx, tx.conn, project_id)
         link = s.project_person_link
-        done = tx.execute(link.update().where(link.c.project_id == project_id, link.c.person_id == person_id)
-                          .values(role=role))
-        if not done.rowcount:
+        done = tx.update(link, {"role": role}, link.c.project_id == project_id, link.c.person_id == person_id)
+        if not done:
             raise NotFound()
         tx.emit("project:update", {"project_id": project_id}, project_id=project_id)
     return {"project_id": project_id, "person_id": person_id, "role": role}
@@ -255,7 +251,7 @@ def remove_team_member(ctx: RequestContext, project_id: str, person_id: str) -> 
         load_project(tx.conn, project_id)
         perm.check_manager_project_access(ctx, tx.conn, project_id)
         link = s.project_person_link
-        tx.execute(link.delete().where(link.c.project_id == project_id, link.c.person_id == person_id))
+        tx.delete(link, link.c.project_id == project_id, link.c.person_id == person_id)
         crud.update_row(tx, PROJECT, project_id, {})
         tx.emit("project:update", {"project_id": project_id}, project_id=project_id)
 
@@ -296,9 +292,9 @@ def add_setting(ctx: RequestContext, project_id: str, kind: str, body: Row) -> R
                 raise validation_error({"priority": "Invalid integer"}, message="Validation error.") from exc
         if exists:
             if values:
-                tx.execute(link.update().where(*where).values(**values))
+                tx.update(link, values, *where)
         else:
-            tx.execute(link.insert(), dict(project_id=project_id, **{key: item_id}, **values))
+            tx.insert(link, dict(project_id=project_id, **{key: item_id}, **values))
         crud.update_row(tx, PROJECT, project_id, {})
         tx.emit("project:update", {"project_id": project_id}, project_id=project_id)
         return load_project(tx.conn, project_id)
@@ -311,7 +307,7 @@ def remove_setting(ctx: RequestContext, project_id: str, kind: str, item_id: str
     with ctx.write() as tx:
         load_project(tx.conn, project_id)
         perm.check_manager_project_access(ctx, tx.conn, project_id)
-        tx.execute(link.delete().where(link.c.project_id == project_id, link.c[key] == item_id))
+        tx.delete(link, link.c.project_id == project_id, link.c[key] == item_id)
         tx.emit("project:update", {"project_id": project_id}, project_id=project_id)
 
 
@@ -431,8 +427,8 @@ def delete_descriptor(ctx: RequestContext, project_id: str, descriptor_id: str) 
         if current["project_id"] != project_id:
             raise NotFound()
         link = s.department_metadata_descriptor_link
-        tx.execute(link.delete().where(link.c.metadata_descriptor_id == descriptor_id))
-        tx.execute(s.metadata_descriptor.delete().where(s.metadata_descriptor.c.id == descriptor_id))
+        tx.delete(link, link.c.metadata_descriptor_id == descriptor_id)
+        tx.delete(s.metadata_descriptor, s.metadata_descriptor.c.id == descriptor_id)
         tx.emit("metadata-descriptor:delete", {"metadata_descriptor_id": descriptor_id}, project_id=project_id)
 
 
@@ -452,8 +448,7 @@ def reorder_descriptors(ctx: RequestContext, project_id: str, body: Row) -> list
         for position, descriptor_id in enumerate(ids, start=1):
             if not isinstance(descriptor_id, str) or not is_uuid(descriptor_id):
                 raise MalformedId()
-            tx.execute(md.update().where(md.c.id == descriptor_id, md.c.project_id == project_id,
-                                         md.c.entity_type == entity_type).values(position=position, updated_at=stamp))
+            tx.update(md, {"position": position, "updated_at": stamp}, md.c.id == descriptor_id, md.c.project_id == project_id, md.c.entity_type == entity_type)
         rows = METADATA_DESCRIPTOR.to_dicts(tx.conn.execute(
             METADATA_DESCRIPTOR.select().where(md.c.project_id == project_id, md.c.entity_type == entity_type)
             .order_by(md.c.position, md.c.name)))

@@ -305,8 +305,7 @@ def mark_all_read(ctx: RequestContext) -> Row:
     require_person(ctx)
     n = s.notification
     with ctx.write() as tx:
-        tx.execute(n.update().where(n.c.person_id == ctx.person_id, n.c.read.is_not(True))
-                   .values(read=True, updated_at=now()))
+        tx.update(n, {"read": True, "updated_at": now()}, n.c.person_id == ctx.person_id, n.c.read.is_not(True))
     return {"success": True}
 
 
@@ -393,8 +392,8 @@ def delete_filter(ctx: RequestContext, kind: str, filter_id: str) -> None:
     with ctx.write() as tx:
         _own_filter(tx.conn, MODELS[path], ctx, filter_id)
         if kind == "filter-groups":
-            tx.execute(s.search_filter.delete().where(s.search_filter.c.search_filter_group_id == filter_id))
-        tx.execute(table.delete().where(table.c.id == filter_id))
+            tx.delete(s.search_filter, s.search_filter.c.search_filter_group_id == filter_id)
+        tx.delete(table, table.c.id == filter_id)
 
 
 # ----------------------------------------------------------------------------- time sheet
@@ -478,4 +477,4 @@ def unsubscribe(ctx: RequestContext, task_id: str) -> None:
     sub = s.subscription
     with ctx.write() as tx:
         _task_for_subscription(tx.conn, ctx, task_id)
-        tx.execute(sub.delete().where(sub.c.person_id == ctx.person_id, sub.c.task_id == task_id))
+        tx.delete(sub, sub.c.person_id == ctx.person_id, sub.c.task_id == task_id)
