@@ -224,6 +224,19 @@ def test_shots_list_of_an_episode(server: RunningServer, tv_show: Production) ->
     assert api.json(f"data/shots/{p['sh010']}/versions") == []
 
 
+def test_shot_page_time_spents(server: RunningServer, tv_show: Production) -> None:
+    api, p = Api(server), tv_show.ids
+    assert api.json(f"data/entities/{p['sh010']}/time-spents") == []
+    gazu.task.set_time_spent(p["anim10"], p["me"], "2026-01-02", 120)
+    gazu.task.set_time_spent(p["anim10"], p["me"], "2026-01-05", 60)
+    gazu.task.assign_task(p["anim20"], p["me"])
+    gazu.task.set_time_spent(p["anim20"], p["me"], "2026-01-03", 30)  # another shot's
+    spents = api.json(f"data/entities/{p['sh010']}/time-spents")
+    assert [(t["date"][:10], t["duration"], t["task_id"], t["person_id"], t["type"]) for t in spents] == [
+        ("2026-01-05", 60, p["anim10"], p["me"], "TimeSpent"), ("2026-01-02", 120, p["anim10"], p["me"], "TimeSpent")]
+    api.json(f"data/entities/{uuid.uuid4()}/time-spents", 404)
+
+
 def test_episodes_edits_concepts(server: RunningServer, tv_show: Production) -> None:
     api, p = Api(server), tv_show.ids
     episodes = api.json(f"data/episodes/with-tasks?project_id={p['project']}")

@@ -175,6 +175,16 @@ def entity_news(ctx: RequestContext, entity_id: str) -> list[Row]:
         return model.to_dicts(conn.execute(stmt))
 
 
+def entity_time_spents(ctx: RequestContext, entity_id: str) -> list[Row]:
+    """Time spent on the tasks of an entity, newest day first."""
+    model = MODELS["time-spents"]
+    with ctx.read() as conn:
+        service.load(ctx, conn, entity_id)
+        tasks = sa.select(s.task.c.id).where(s.task.c.entity_id == entity_id)
+        stmt = model.select().where(s.time_spent.c.task_id.in_(tasks)).order_by(s.time_spent.c.date.desc())
+        return model.to_dicts(conn.execute(stmt))
+
+
 def entity_versions(ctx: RequestContext, entity_id: str, kind: str) -> list[Row]:
     """Zou's ``ShotVersion`` / ``EditVersion`` history. foxtrack records no metadata versions, so a
     shot or edit the caller may read has none (404 for anything else)."""

@@ -336,6 +336,12 @@ for _path, _kind in (("shots", types.SHOT), ("edits", types.EDIT)):
                          name=f"{_path}_versions")
 
 
+@router.get("/data/entities/{entity_id}/time-spents")
+async def entity_time_spents(entity_id: str, ctx: Ctx) -> Response:
+    """Time spent on the tasks of an entity, newest day first."""
+    return ok(reads.entity_time_spents(ctx, entity_id))
+
+
 @router.get("/data/entities/{entity_id}/news")
 async def entity_news(entity_id: str, ctx: Ctx) -> Response:
     """News of the tasks of an entity, newest first."""
