@@ -5,6 +5,7 @@ time spent deletion and empty playlist previews."""
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import gazu
 import requests
@@ -35,7 +36,7 @@ def _cast_ids(casting: list[dict]) -> list[str]:
     return [c["asset_id"] for c in casting]
 
 
-def test_shot_casting_casts_the_episode(client: object) -> None:
+def test_shot_casting_casts_the_episode(client: object, tmp_path: Path) -> None:
     made = _tvshow("Episode casting")
     project, episode, hero, prop = made["project"], made["episode"], made["hero"], made["prop"]
     assert gazu.casting.get_episode_casting(episode) == []
@@ -69,6 +70,13 @@ def test_shot_casting_casts_the_episode(client: object) -> None:
     gazu.casting.update_episode_casting(project, episode, [{"asset_id": prop["id"], "nb_occurences": 1}])
     assert _cast_ids(gazu.casting.get_shot_casting(made["sh1"])) == [prop["id"]]
     assert gazu.shot.get_shot(made["sh1"]["id"])["nb_entities_out"] == 1
+
+    # A casting CSV casts the episode too.
+    sheet = tmp_path / "casting.csv"
+    sheet.write_text("Episode;Parent;Name;Asset Type;Asset;Occurences;Label\nE01;SQ01;SH020;Character;Hero;2;\n",
+                     encoding="utf-8")
+    gazu.client.upload(f"import/csv/projects/{project['id']}/casting", str(sheet))
+    assert sorted(_cast_ids(gazu.casting.get_episode_casting(episode))) == sorted([hero["id"], prop["id"]])
 
 
 def test_full_entity_names_in_news_and_notifications(server: RunningServer, client: object) -> None:
