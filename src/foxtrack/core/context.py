@@ -24,9 +24,9 @@ from foxtrack.core.errors import ApiError, Unauthorized
 from foxtrack.core.events import Event, EventBus
 from foxtrack.core.http import refuse_nul_query
 from foxtrack.core.jsonutil import new_id, now
+from foxtrack.core.models import check_values
 from foxtrack.db import schema as s
 from foxtrack.ops.catalog import check as check_event
-from foxtrack.ops.validation import check_rows
 
 
 @dataclass
@@ -95,7 +95,8 @@ class Tx:
     record (checked against the catalog) and the side effects to run after commit or to undo on rollback.
 
     Every SQL write goes through ``insert``/``update``/``delete`` (a test refuses any other): values are
-    checked against their columns first, so SQLite and PostgreSQL store and refuse the same things.
+    checked against their columns first (``core.models.check_values``), so SQLite and PostgreSQL store
+    and refuse the same things.
     """
 
     def __init__(self, conn: Connection, user_id: str | None):
@@ -114,12 +115,13 @@ class Tx:
         many = rows if isinstance(rows, list) else [rows]
         if not many:
             return
-        check_rows(table, many)
+        for row in many:
+            check_values(table, row)
         self.conn.execute(table.insert(), many if isinstance(rows, list) else rows)
 
     def update(self, table: sa.Table, values: dict[str, Any], *where: Any) -> int:
         """Set ``values`` on the rows matching ``where``; the number of rows changed."""
-        check_rows(table, [values])
+        check_values(table, values)
         done = self.conn.execute(table.update().where(*where).values(**values))
         return int(done.rowcount)
 
@@ -128,7 +130,8 @@ class Tx:
         keys are the new values (all rows set the same columns)."""
         if not rows:
             return
-        check_rows(table, [{k: v for k, v in row.items() if k != f"b_{key}"} for row in rows])
+        for row in rows:
+            check_values(table, {k: v for k, v in row.items() if k != f"b_{key}"})
         columns = [k for k in rows[0] if k != f"b_{key}"]
         stmt = table.update().where(table.c[key] == sa.bindparam(f"b_{key}")).values(
             {c: sa.bindparam(c) for c in columns})
