@@ -45,8 +45,8 @@ def cast_in_episode(tx: Tx, episode_id: str, asset_id: str, label: str, project_
     if present is not None:
         return
     stamp = now()
-    tx.execute(L.insert(), {"id": new_id(), "created_at": stamp, "updated_at": stamp, "entity_in_id": episode_id,
-                            "entity_out_id": asset_id, "nb_occurences": 1, "label": label})
+    tx.insert(L, {"id": new_id(), "created_at": stamp, "updated_at": stamp, "entity_in_id": episode_id,
+                  "entity_out_id": asset_id, "nb_occurences": 1, "label": label})
     removal.recount_casting(tx, [episode_id])
     tx.emit("asset:update", {"asset_id": asset_id}, project_id=project_id)
 
@@ -59,8 +59,7 @@ def detach_unused(tx: Tx, episode_id: str, asset_ids: Iterable[str], shot_type_i
                                 .limit(1)).first()
         if still_cast is not None:
             continue
-        deleted = tx.execute(L.delete().where(L.c.entity_in_id == episode_id, L.c.entity_out_id == asset_id)).rowcount
-        if not deleted:
+        if not tx.delete(L, L.c.entity_in_id == episode_id, L.c.entity_out_id == asset_id):
             continue
         removal.recount_casting(tx, [episode_id])
         tx.emit("episode:casting-update", {"episode_id": episode_id, "nb_entities_out": _count(tx, episode_id),
@@ -78,7 +77,7 @@ def drop_from_shots(tx: Tx, episode_id: str, asset_ids: list[str], shot_type_id:
                               L.c.entity_in_id.in_(_episode_shots(episode_id, shot_type_id)))
                        .order_by(L.c.entity_in_id, L.c.entity_out_id)).all()
     for link_id, shot_id, asset_id in links:
-        tx.execute(L.delete().where(L.c.id == link_id))
+        tx.delete(L, L.c.id == link_id)
         removal.recount_casting(tx, [shot_id])
         tx.emit("shot:casting-update", {"shot_id": shot_id, "nb_entities_out": _count(tx, shot_id),
                                         "added_asset_ids": [], "removed_asset_ids": [asset_id]},

@@ -374,7 +374,7 @@ def delete_time_spent(ctx: RequestContext, task_id: str, date: str, person_id: s
         if row is None:
             raise NotFound()
         spent = q.TIME_SPENT.to_dict(row)
-        tx.execute(tsp.delete().where(tsp.c.id == spent["id"]))
+        tx.delete(tsp, tsp.c.id == spent["id"])
         crud.update_row(tx, TASK, task_id, {"duration": q.time_spent_total(tx.conn, task_id)})
         tx.emit("time-spent:delete", {"time_spent_id": spent["id"]}, project_id=task["project_id"])
     return {**spent, "duration": 0}
