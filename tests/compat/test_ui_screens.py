@@ -387,14 +387,36 @@ def test_unknown_targets_are_404(server: RunningServer, feature_film: Production
         assert api.json(path, 404)["error"] is True, path
 
 
-def test_outsiders_are_refused(server: RunningServer, feature_film: Production) -> None:
+def _log_in_as(server: RunningServer, role: str) -> tuple[dict[str, Any], Api]:
     suffix = uuid.uuid4().hex[:8]
-    email = f"ui-outsider-{suffix}@example.com"
-    gazu.person.new_person("Out", f"Sider{suffix}", email, password="outsider-pw-1", role="user")
+    email = f"ui-{role}-{suffix}@example.com"
+    person = gazu.person.new_person("UI", f"{role}{suffix}", email, password="ui-screens-pw-1", role=role)
     session = requests.Session()
-    token = session.post(f"{server.api}/auth/login", json={"email": email, "password": "outsider-pw-1"}).json()
+    token = session.post(f"{server.api}/auth/login", json={"email": email, "password": "ui-screens-pw-1"}).json()
     session.headers["Authorization"] = f"Bearer {token['access_token']}"
-    api, project = Api(server, session), feature_film.ids["project"]
+    return person, Api(server, session)
+
+
+def test_vendors_see_what_they_are_assigned(server: RunningServer, tv_show: Production) -> None:
+    p = tv_show.ids
+    vendor, api = _log_in_as(server, "vendor")
+    gazu.project.add_person_to_team(p["project"], vendor)
+    gazu.task.assign_task(p["anim20"], vendor)
+    base = f"project_id={p['project']}"
+    shots = api.json(f"data/shots/with-tasks?{base}")
+    assert [(s["name"], [t["id"] for t in s["tasks"]]) for s in shots] == [("SH020", [p["anim20"]])]
+    sequences = api.json(f"data/sequences/with-tasks?{base}&episode_id={p['e01']}")
+    assert [(s["name"], s["tasks"]) for s in sequences] == [("SQ01", [])]  # its own task is not theirs
+    assert [(e["name"], e["tasks"]) for e in api.json(f"data/episodes/with-tasks?{base}")] == [("E01", [])]
+    assert api.json(f"data/assets/with-tasks?{base}") == [] and api.json(f"data/edits/with-tasks?{base}") == []
+    assert api.json(f"data/concepts/with-tasks?{base}", 403)["error"] is True
+    stats = api.json(f"data/projects/{p['project']}/episodes/stats")
+    assert {k: v["count"] for k, v in stats["all"]["all"].items()} == {_status("retake")["id"]: 1}
+
+
+def test_outsiders_are_refused(server: RunningServer, feature_film: Production) -> None:
+    _, api = _log_in_as(server, "user")
+    project = feature_film.ids["project"]
     for path in (f"data/shots/with-tasks?project_id={project}", f"data/assets/with-tasks?project_id={project}",
                  f"data/projects/{project}/episodes/stats", f"data/projects/{project}/assets/shared-used",
                  "data/sequences/with-tasks", "data/episodes/with-tasks", "data/concepts/with-tasks"):

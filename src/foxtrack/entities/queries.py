@@ -145,12 +145,14 @@ def _attach(by_id: dict[str, Row], assignees: Iterable[Any], subscribed: Iterabl
 
 
 def tasks_for_screen(conn: Connection, entity_clause: sa.ColumnElement[bool], person_id: str,
-                     columns: tuple[str, ...]) -> dict[str, list[Row]]:
-    """Flat task rows (with assignees and ``is_subscribed``) of the entities matching the clause,
-    grouped by entity id: three queries."""
+                     columns: tuple[str, ...],
+                     task_clause: sa.ColumnElement[bool] | None = None) -> dict[str, list[Row]]:
+    """Flat task rows (with assignees and ``is_subscribed``) of the entities matching the clause
+    (and of the tasks matching ``task_clause``), grouped by entity id: three queries."""
     t = s.task
-    tasks_q = sa.select(t.c.id).where(t.c.entity_id.in_(sa.select(E.c.id).where(entity_clause)))
-    stmt = sa.select(*(t.c[c] for c in columns)).where(t.c.entity_id.in_(sa.select(E.c.id).where(entity_clause)))
+    where = [t.c.entity_id.in_(sa.select(E.c.id).where(entity_clause)), *([] if task_clause is None else [task_clause])]
+    tasks_q = sa.select(t.c.id).where(*where)
+    stmt = sa.select(*(t.c[c] for c in columns)).where(*where)
     by_id = _screen_tasks(raw_rows(conn, stmt), columns)
     if by_id:
         link, sub = s.task_person_link, s.subscription

@@ -58,6 +58,27 @@ def _project_clauses(ctx: RequestContext, conn: Connection, params: Params,
     return ctx.role, [] if scope is None else [scope]
 
 
+def _vendor_scope(ctx: RequestContext, role: str,
+                  kind: str) -> tuple[list[sa.ColumnElement[bool]], sa.ColumnElement[bool] | None]:
+    """What a vendor sees (Zou's ``scope_criterions_to_vendor``): the entities holding a task assigned
+    to them (a sequence through its shots, an episode through its shots or its assets), with only
+    those tasks. Nothing for anyone else."""
+    if role != perm.VENDOR:
+        return [], None
+    t, link = s.task, s.task_person_link
+    mine = t.c.id.in_(sa.select(link.c.task_id).where(link.c.person_id == ctx.person_id))
+    holders = sa.select(t.c.entity_id).where(mine)
+    shot, seq = E.alias("vendor_shot"), E.alias("vendor_seq")
+    if kind == types.SEQUENCE:
+        return [E.c.id.in_(sa.select(shot.c.parent_id).where(shot.c.id.in_(holders)))], mine
+    if kind == types.EPISODE:
+        via_shots = (sa.select(seq.c.parent_id).join(shot, shot.c.parent_id == seq.c.id)
+                     .where(shot.c.id.in_(holders)))
+        via_assets = sa.select(shot.c.source_id).where(shot.c.id.in_(holders))
+        return [sa.or_(E.c.id.in_(via_shots), E.c.id.in_(via_assets))], mine
+    return [E.c.id.in_(holders)], mine
+
+
 def _id_clause(params: Params) -> list[sa.ColumnElement[bool]]:
     entity_id = _first(params, "id")
     return [] if entity_id is None else [E.c.id == entity_id]
@@ -87,8 +108,9 @@ def shots_with_tasks(ctx: RequestContext, params: Params) -> list[Row]:
     shot_type = types.type_id(ctx.state, types.SHOT)
     seq, ep, p = E.alias("seq"), E.alias("ep"), s.project
     with ctx.read() as conn:
-        _, scope = _project_clauses(ctx, conn, params)
-        where = [E.c.entity_type_id == shot_type, *scope, *_id_clause(params),
+        role, scope = _project_clauses(ctx, conn, params)
+        vendor, task_clause = _vendor_scope(ctx, role, types.SHOT)
+        where = [E.c.entity_type_id == shot_type, *scope, *vendor, *_id_clause(params),
                  *_shot_episode_clause(_first(params, "episode_id"))]
         stmt = (
             sa.select(*(E.c[k] for k in SHOT_KEYS), seq.c.name, seq.c.parent_id, ep.c.name, p.c.name)
@@ -98,7 +120,8 @@ def shots_with_tasks(ctx: RequestContext, params: Params) -> list[Row]:
             .order_by(ep.c.name, seq.c.name, E.c.name)
         )
         rows = conn.execute(stmt).all()
-        tasks = q.tasks_for_screen(conn, sa.and_(*where), ctx.person_id, q.WITH_TASKS_TASK_COLUMNS) if rows else {}
+        tasks = q.tasks_for_screen(conn, sa.and_(*where), ctx.person_id, q.WITH_TASKS_TASK_COLUMNS,
+                                   task_clause) if rows else {}
     out = []
     n = len(SHOT_KEYS)
     for row in rows:
@@ -153,8 +176,9 @@ def assets_with_tasks(ctx: RequestContext, params: Params) -> list[Row]:
     t = s.entity_type
     episode_id = _first(params, "episode_id")
     with ctx.read() as conn:
-        _, scope = _project_clauses(ctx, conn, params, require_project=False)
-        where = [types.asset_clause(ctx.state, E.c.entity_type_id), *scope, *_id_clause(params),
+        role, scope = _project_clauses(ctx, conn, params, require_project=False)
+        vendor, task_clause = _vendor_scope(ctx, role, types.ASSET)
+        where = [types.asset_clause(ctx.state, E.c.entity_type_id), *scope, *vendor, *_id_clause(params),
                  *_asset_episode_clause(episode_id)]
         for key in ("asset_type_id", "entity_type_id"):
             value = _first(params, key)
@@ -168,7 +192,8 @@ def assets_with_tasks(ctx: RequestContext, params: Params) -> list[Row]:
             .order_by(t.c.name, E.c.name)
         )
         rows = conn.execute(stmt).all()
-        tasks = q.tasks_for_screen(conn, sa.and_(*where), ctx.person_id, q.ASSET_TASK_COLUMNS) if rows else {}
+        tasks = q.tasks_for_screen(conn, sa.and_(*where), ctx.person_id, q.ASSET_TASK_COLUMNS,
+                                   task_clause) if rows else {}
         episodes: dict[str, list[str]] = {}
         if rows and _first(params, "project_id") is not None:
             # as Zou: casting episodes are listed on a project's screen, only the chosen one's
@@ -228,15 +253,17 @@ def entities_with_tasks(ctx: RequestContext, kind: str, params: Params) -> list[
     check_id_params(params, ("project_id", "episode_id"))
     episode_id = _first(params, "episode_id")
     with ctx.read() as conn:
-        _, scope = _project_clauses(ctx, conn, params)
+        role, scope = _project_clauses(ctx, conn, params)
         if episode_id == ALL:
             return []
-        where = [E.c.entity_type_id == types.type_id(ctx.state, kind), *scope]
+        vendor, task_clause = _vendor_scope(ctx, role, kind)
+        where = [E.c.entity_type_id == types.type_id(ctx.state, kind), *scope, *vendor]
         if episode_id is not None:
             where.append(E.c.parent_id.is_(None) if episode_id == MAIN else E.c.parent_id == episode_id)
         stmt = sa.select(*(E.c[k] for k in ENTITY_KEYS)).where(*where).order_by(E.c.name, E.c.id)
         rows = conn.execute(stmt).all()
-        tasks = q.tasks_for_screen(conn, sa.and_(*where), ctx.person_id, ENTITY_TASK_COLUMNS) if rows else {}
+        tasks = q.tasks_for_screen(conn, sa.and_(*where), ctx.person_id, ENTITY_TASK_COLUMNS,
+                                   task_clause) if rows else {}
     out = []
     for row in rows:
         item = dict(zip(ENTITY_KEYS, row))
@@ -267,8 +294,9 @@ def edits_with_tasks(ctx: RequestContext, params: Params) -> list[Row]:
     episode_id = _first(params, "episode_id")
     ep, p = E.alias("ep"), s.project
     with ctx.read() as conn:
-        _, scope = _project_clauses(ctx, conn, params)
-        where = [E.c.entity_type_id == types.type_id(ctx.state, types.EDIT), *scope, *_id_clause(params)]
+        role, scope = _project_clauses(ctx, conn, params)
+        vendor, task_clause = _vendor_scope(ctx, role, types.EDIT)
+        where = [E.c.entity_type_id == types.type_id(ctx.state, types.EDIT), *scope, *vendor, *_id_clause(params)]
         if episode_id is not None and episode_id != ALL:
             where.append(E.c.parent_id.is_(None) if episode_id == MAIN else E.c.parent_id == episode_id)
         stmt = (
@@ -278,7 +306,8 @@ def edits_with_tasks(ctx: RequestContext, params: Params) -> list[Row]:
             .order_by(ep.c.name, E.c.name, E.c.id)
         )
         rows = conn.execute(stmt).all()
-        tasks = q.tasks_for_screen(conn, sa.and_(*where), ctx.person_id, EDIT_TASK_COLUMNS) if rows else {}
+        tasks = q.tasks_for_screen(conn, sa.and_(*where), ctx.person_id, EDIT_TASK_COLUMNS,
+                                   task_clause) if rows else {}
     out = []
     n = len(EDIT_KEYS)
     for row in rows:
