@@ -1,30 +1,48 @@
-"""Bad input never gives a 500: every route with garbage ids, and every CRUD model with garbage
-filters and bodies (a bounded loopback sweep against a server of its own)."""
+"""Bad input never gives a 500: every route with garbage ids, every CRUD model with garbage
+filters and bodies, and every query parameter a route reads with garbage values (a bounded loopback
+sweep against a server of its own, on SQLite and on PostgreSQL)."""
 
 from __future__ import annotations
 
+import ast
+import inspect
 import re
+import textwrap
+import types
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import gazu
 import pytest
 import requests
 
+import foxtrack
 from foxtrack.core.models import MODELS
 from foxtrack.routes import routers
-from foxtrack.testing import RunningServer, start_server
+from foxtrack.testing import RunningServer, drop_postgres, postgres_url, start_server
 
 BODIES: list[Any] = [{}, [], "text", {"name": 5}, {"name": None, "task_ids": "x", "entity_id": "x"},
-                     {"data": "not a dict", "date": "2024-99-99", "duration": "abc", "active": "maybe"}]
+                     {"data": "not a dict", "date": "2024-99-99", "duration": "abc", "active": "maybe"},
+                     {"name": "x" * 2000, "description": "a\u0000b", "data": {"k": "\u0000"}},
+                     {"name": {"a": 1}, "first_name": ["x"], "nb_frames": 2**40}]
+
+# each query parameter a route reads gets each of these (page=0, "[" and the like: test_validation)
+GARBAGE = ["x" * 2000, "a\x00b", "%", "-5", "abc", "99999999999999999999"]
 
 
-@pytest.fixture(scope="module")
-def lone_server() -> Iterator[RunningServer]:
-    srv = start_server()
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def lone_server(request: pytest.FixtureRequest) -> Iterator[RunningServer]:
+    url = None
+    if request.param == "postgresql":
+        url = postgres_url()
+        if url is None:
+            pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432 (set FOXTRACK_TEST_PG to point at one)")
+    srv = start_server(database_url=url)
     yield srv
     srv.stop()
+    if url:
+        drop_postgres(url)
 
 
 def session(server: RunningServer) -> requests.Session:
@@ -71,4 +89,161 @@ def test_crud_models_with_garbage(lone_server: RunningServer) -> None:
                 r = http.put(f"{url}/{target}", json=body, timeout=30)
                 if r.status_code >= 500:
                     failures.append(f"PUT {name} {body!r}: {r.status_code} {r.text[:100]}")
+    assert not failures, "\n".join(failures[:30])
+
+
+# ----------------------------------------------------------------------------- query strings
+
+# names of the mappings query parameters are read from (``request.query_params``, the dict a route
+# hands to its service...)
+QUERY_MAPPINGS = {"query_params", "params", "one", "args", "query", "options", "filters"}
+# what the one filter compiler and the one page parser read
+FILTER_PARAMS = {"name", "id", "project_id", "relations", "fields"}
+PAGE_PARAMS = {"page", "limit"}
+
+
+def _read_keys(tree: ast.AST, mappings: set[str] | None = None) -> set[str]:
+    """String keys read with ``m.get("k")``, ``m.getlist("k")`` or ``m["k"]`` (from ``mappings`` only
+    when given)."""
+    keys: set[str] = set()
+    for node in ast.walk(tree):
+        target: ast.expr | None = None
+        key: Any = None
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args \
+                and node.func.attr in ("get", "getlist") and isinstance(node.args[0], ast.Constant):
+            target, key = node.func.value, node.args[0].value
+        elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+            target, key = node.value, node.slice.value
+        if not isinstance(key, str) or target is None:
+            continue
+        name = target.attr if isinstance(target, ast.Attribute) else target.id if isinstance(target, ast.Name) else None
+        if mappings is None or name in mappings:
+            keys.add(key)
+    return keys
+
+
+def _functions_reached(endpoint: Callable[..., Any], depth: int = 5) -> dict[Any, ast.AST]:
+    """foxtrack functions an endpoint calls (by name or ``module.name``), to ``depth`` calls deep."""
+    seen: dict[Any, ast.AST] = {}
+    todo: list[tuple[Any, int]] = [(endpoint, 0)]
+    while todo:
+        fn, level = todo.pop()
+        fn = inspect.unwrap(fn)
+        if not isinstance(fn, types.FunctionType) or fn in seen or not fn.__module__.startswith("foxtrack"):
+            continue
+        try:
+            seen[fn] = tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+        except (OSError, SyntaxError):
+            continue
+        if level == depth:
+            continue
+        names = {**fn.__globals__, **_local_imports(tree)}
+        for node in ast.walk(tree):
+            found = _resolve(node, names)
+            if isinstance(found, types.FunctionType):
+                todo.append((found, level + 1))
+    return seen
+
+
+def _local_imports(tree: ast.AST) -> dict[str, Any]:
+    """Names bound by ``from foxtrack... import x`` inside a function (imports deferred for cycles)."""
+    import importlib
+
+    names: dict[str, Any] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("foxtrack"):
+            module = importlib.import_module(str(node.module))
+            for alias in node.names:
+                found = getattr(module, alias.name, None)
+                if found is None:
+                    found = importlib.import_module(f"{node.module}.{alias.name}")
+                names[alias.asname or alias.name] = found
+    return names
+
+
+def _resolve(node: ast.AST, names: dict[str, Any]) -> Any:
+    """What ``name`` or ``module.sub.name`` in a function's code refers to (None if not that)."""
+    if isinstance(node, ast.Name):
+        return names.get(node.id)
+    if isinstance(node, ast.Attribute):
+        owner = _resolve(node.value, names)
+        if isinstance(owner, types.ModuleType):
+            return getattr(owner, node.attr, None)
+    return None
+
+
+def _query_names() -> set[str]:
+    """Every query parameter name foxtrack reads somewhere."""
+    import importlib
+    import pkgutil
+
+    names = set(FILTER_PARAMS | PAGE_PARAMS)
+    for info in pkgutil.walk_packages(foxtrack.__path__, "foxtrack."):
+        try:
+            module = importlib.import_module(info.name)
+            names |= _read_keys(ast.parse(inspect.getsource(module)), QUERY_MAPPINGS)
+        except Exception:  # noqa: BLE001, S112 - a module that does not import is not served either
+            continue
+    return names
+
+
+def params_read_by(endpoint: Callable[..., Any], known: set[str]) -> set[str]:
+    """The query parameters a route reads: the known names its code (and the code it calls) reads."""
+    reached = _functions_reached(endpoint)
+    names: set[str] = set()
+    for fn, tree in reached.items():
+        names |= _read_keys(tree) & known
+        if fn.__name__ == "compile_filters":
+            names |= FILTER_PARAMS
+        if fn.__name__ in ("pagination", "query_int"):
+            names |= PAGE_PARAMS
+    return names
+
+
+def _seed(server: RunningServer, http: requests.Session) -> dict[str, str]:
+    """Real ids for path parameters, so routes get past their 404 and read their query strings."""
+    gazu.set_host(server.api)
+    gazu.log_in(server.email, server.password)
+    project = gazu.project.new_project(f"Sweep {uuid.uuid4().hex[:6]}", production_type="tvshow")
+    episode = gazu.shot.new_episode(project, "E01")
+    sequence = gazu.shot.new_sequence(project, "SQ01", episode=episode)
+    shot = gazu.shot.new_shot(project, sequence, "SH01")
+    asset_type = gazu.asset.all_asset_types()[0]
+    asset = gazu.asset.new_asset(project, asset_type, "Hero")
+    task_type = gazu.task.get_task_type_by_name("Animation")
+    task = gazu.task.new_task(shot, task_type)
+    status = gazu.task.get_task_status(task["task_status_id"])
+    comment = gazu.task.add_comment(task, status, "sweep")
+    playlist = gazu.playlist.new_playlist(project, "Sweep")
+    me = http.get(f"{server.api}/auth/authenticated", timeout=30).json()["user"]
+    return {"project_id": project["id"], "episode_id": episode["id"], "sequence_id": sequence["id"],
+            "shot_id": shot["id"], "entity_id": shot["id"], "temporal_entity_id": shot["id"],
+            "asset_id": asset["id"], "asset_type_id": asset_type["id"], "task_id": task["id"],
+            "task_type_id": task_type["id"], "task_status_id": status["id"], "comment_id": comment["id"],
+            "playlist_id": playlist["id"], "person_id": me["id"], "model_name": "projects",
+            "date": "2024-01-15", "year": "2024", "month": "1", "week": "1", "day": "1"}
+
+
+def test_query_strings_with_garbage(lone_server: RunningServer) -> None:
+    http = session(lone_server)
+    ids = _seed(lone_server, http)
+    known = _query_names()
+    order = {"GET": 0, "POST": 1, "PUT": 1, "DELETE": 2}  # deletions last: they remove the seed
+    calls = []
+    for router in routers():
+        for route in router.routes:
+            if route.path.startswith("/auth"):  # logging out would end the sweep's session
+                continue
+            names = params_read_by(route.endpoint, known)
+            path = re.sub(r"\{([^}:]+)(:[^}]*)?\}", lambda m: ids.get(m.group(1), str(uuid.uuid4())), route.path)
+            for method in route.methods - {"HEAD"}:
+                calls.extend((order.get(method, 1), method, route.path, path, name) for name in sorted(names))
+    assert len(calls) > 300, "the sweep found too few query parameters to be meaningful"
+    failures = []
+    for _, method, template, path, name in sorted(calls):
+        for value in GARBAGE:
+            body = {} if method in ("POST", "PUT") else None
+            r = http.request(method, lone_server.api + path, params={name: value}, json=body, timeout=30)
+            if r.status_code >= 500:
+                failures.append(f"{method} {template}?{name}={value[:20]!r}: {r.status_code} {r.text[:100]}")
     assert not failures, "\n".join(failures[:30])
