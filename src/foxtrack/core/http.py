@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import Annotated, Any, overload
 from urllib.parse import parse_qsl
 
 import orjson
-from fastapi import Request
+from fastapi import Depends, Request
 
 from foxtrack.core.errors import BadRequest, validation_error, wrong_parameter
 
@@ -61,6 +61,12 @@ async def json_body(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise BadRequest("JSON body must be an object.")
     return body
+
+
+# The body read on the event loop, for handlers that run on the thread pool (plain ``def``):
+# ``def handler(payload: JsonBody, ctx: Ctx)``.
+JsonBody = Annotated[dict[str, Any], Depends(json_body)]
+JsonAny = Annotated[Any, Depends(json_any)]
 
 
 def nul_path(value: Any, prefix: str = "") -> str | None:
