@@ -137,14 +137,10 @@ def create_app(settings: Settings | None = None, *, prepare_database: bool = Tru
     realtime = RealtimeServer(state, client_manager=manager)
     state.extras["realtime"] = realtime
     state.extras.setdefault("startup", []).append(realtime.started)
-    from foxtrack.webhooks.delivery import WebhookSender
+    from foxtrack.jobs.background import install as install_worker
 
-    sender = WebhookSender(state, base_delay=settings.webhook_retry_seconds)
-    state.extras.setdefault("startup", []).append(sender.start)
-    state.extras.setdefault("shutdown", []).append(sender.stop)
-    from foxtrack.previews import jobs
-
-    jobs.install(state)  # movie transcoding off the request
+    install_worker(state)  # transcodes, playlist builds and webhook deliveries off the request
+    state.extras["shutdown"].append(realtime.stopped)
     asgi: Any = realtime.asgi(app)
     if manager is not None:
         from foxtrack.events.realtime import PublishBeforeAnswer

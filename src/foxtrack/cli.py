@@ -108,13 +108,15 @@ def worker(
     database_url: Annotated[str | None, typer.Option(help="The server's database.")] = None,
     slots: Annotated[int, typer.Option(help="Movies transcoded at once by this worker.")] = 1,
 ) -> None:
-    """Transcode queued movie previews (run beside servers started with FOXTRACK_MEDIA_WORKERS=0)."""
+    """Run queued background work: movie transcodes, playlist builds, webhook deliveries (beside servers
+    started with FOXTRACK_MEDIA_WORKERS=0)."""
     import asyncio
     import logging
 
     from foxtrack.app import build_state
     from foxtrack.db.engine import migrate
-    from foxtrack.previews.jobs import MediaWorker
+    from foxtrack.jobs.background import build_worker
+    from foxtrack.webhooks.delivery import subscribe
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = _settings(data_dir, database_url)
@@ -122,7 +124,8 @@ def worker(
     migrate(state.engine)
     console.print(f"foxtrack media worker: {slots} slot(s), data in {settings.data_dir}")
     try:
-        asyncio.run(MediaWorker(state, slots=slots, poll_seconds=1.0).run_forever())
+        subscribe(state)  # the events of this process's writes are delivered too
+        asyncio.run(build_worker(state, slots, poll_seconds=1.0).run_forever())
     except KeyboardInterrupt:
         pass
     finally:

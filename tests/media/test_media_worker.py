@@ -3,7 +3,6 @@ process, and jobs that survive a restart (a lost lease is taken again)."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import subprocess
 import sys
@@ -76,8 +75,10 @@ def test_a_job_lost_with_its_worker_is_taken_again_at_restart(idle_server: Runni
     idle_server.process.wait(10)
     # as if a worker had taken the job and died with it
     db = sqlite3.connect(idle_server.data_dir / "foxtrack.db")
-    lost = {"job": {"state": "running", "attempts": 1, "worker": "gone:1:x", "lease_until": "2000-01-01T00:00:00"}}
-    db.execute("UPDATE preview_file SET data = ? WHERE id = ?", (json.dumps(lost), preview["id"]))
+    taken = db.execute("UPDATE job SET state = 'running', attempts = 1, worker = 'gone:1:x', "
+                       "lease_until = '2000-01-01T00:00:00' WHERE kind = 'transcode' AND target_id = ?",
+                       (preview["id"],))
+    assert taken.rowcount == 1
     db.commit()
     db.close()
     again = start_server(data_dir=idle_server.data_dir)

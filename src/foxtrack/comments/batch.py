@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
+from foxtrack import jobs
 from foxtrack.comments import service as comments
 from foxtrack.comments.service import ZOU_NOT_FOUND, CommentInput
 from foxtrack.core import permissions as perm
@@ -25,7 +26,6 @@ from foxtrack.core.jsonutil import is_uuid
 from foxtrack.core.models import COMMENT, TASK
 from foxtrack.crud import service as crud
 from foxtrack.db import schema as s
-from foxtrack.previews import jobs
 from foxtrack.previews import service as preview_service
 from foxtrack.storage.uploads import Upload
 from foxtrack.tasks import queries as tq
@@ -108,9 +108,7 @@ async def batch_comments(ctx: RequestContext, raw: list[Row], files: dict[str, U
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     if queued:
-        worker = jobs.worker_of(ctx.state)
-        if worker is not None:
-            worker.notify()
+        jobs.notify(ctx.state)
     return out
 
 

@@ -835,3 +835,22 @@ chat_participant = link("chat_participant", ("chat_id", "chat"), ("person_id", "
 chat_message = table("chat_message", Ref("chat_id", "chat", nullable=False), Ref("person_id", "person"),
                      Text("text"))
 desktop_login_log = table("desktop_login_log", Ref("person_id", "person", nullable=False), Ts("date", index=True))
+
+# ----------------------------------------------------------------------------- background work (foxtrack.jobs)
+
+# the queue of transcodes, playlist builds and webhook deliveries; the records the API shows stay in
+# preview_file, build_job and webhook_delivery
+job = table(
+    "job",
+    Str("kind", 40, nullable=False),
+    Str("target_id", 64, index=True),
+    Str("state", 12, nullable=False, default="queued"),
+    Int("attempts", 0, nullable=False),
+    Int("max_attempts", 3, nullable=False),
+    Ts("run_after", nullable=False),
+    Ts("lease_until"),
+    Str("worker", 120),
+    Text("last_error"),
+    Json("payload"),
+    sa.Index("ix_job_state_kind_run_after", "state", "kind", "run_after"),
+)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+from collections.abc import Coroutine
 from http.cookies import SimpleCookie
 from typing import Any
 
@@ -42,6 +43,8 @@ class RealtimeServer:
         self.sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins="*", client_manager=client_manager,
                                         logger=False, engineio_logger=False)
         self.loop: asyncio.AbstractEventLoop | None = None
+        # publications and replays in flight, kept referenced until done (the loop holds tasks weakly)
+        self.tasks: set[asyncio.Task[None]] = set()
         self.ordered = client_manager is not None
         self.sio.on("connect", self._connect_root, namespace="/")
         self.sio.on("connect", self._connect_events, namespace=NAMESPACE)
@@ -92,7 +95,7 @@ class RealtimeServer:
         await self.sio.save_session(sid, {"person_id": person_id, "role": role}, namespace=NAMESPACE)
         last = _last_event_id(environ, auth)
         if last:
-            self.sio.start_background_task(self._replay, sid, person_id, role, last)
+            self._spawn(self._replay(sid, person_id, role, last))
 
     async def _disconnect_events(self, sid: str, *_args: Any) -> None:
         await self.review_rooms.disconnected(sid)
@@ -119,6 +122,23 @@ class RealtimeServer:
         here (with Redis, other processes' clients are listening)."""
         self.loop = asyncio.get_running_loop()
 
+    async def stopped(self) -> None:
+        """Shutdown hook: publications still in flight are cancelled and awaited."""
+        self.loop = None
+        tasks = list(self.tasks)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """A task of this server's loop, referenced until it is done (call on the loop)."""
+        assert self.loop is not None
+        task = self.loop.create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
+
     def publish(self, events: list[Event]) -> None:
         """Bus listener: called after commit, from the loop or from a worker thread.
 
@@ -128,19 +148,21 @@ class RealtimeServer:
         loop = self.loop
         if loop is None:
             return  # not serving yet
-        coro = self._emit_all(events)
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
             running = None
         if running is loop:
+            task = self._spawn(self._emit_all(events))
             pending = PENDING.get()
             if self.ordered and pending is not None:
-                pending.append(loop.create_task(coro))
-            else:
-                loop.create_task(coro)
+                pending.append(task)
         else:
-            asyncio.run_coroutine_threadsafe(coro, loop)
+            loop.call_soon_threadsafe(self._publish_here, events)
+
+    def _publish_here(self, events: list[Event]) -> None:
+        if self.loop is not None:
+            self._spawn(self._emit_all(events))
 
     async def _emit_all(self, events: list[Event]) -> None:
         for event in events:

@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from foxtrack import jobs
 from foxtrack.core import permissions as perm
 from foxtrack.core.context import RequestContext
 from foxtrack.core.errors import BadRequest, NotFound
@@ -22,7 +23,6 @@ from foxtrack.core.models import ENTITY, MODELS
 from foxtrack.crud import service as crud
 from foxtrack.db import schema as s
 from foxtrack.playlists import builds
-from foxtrack.previews import jobs
 from foxtrack.previews import service as previews
 from foxtrack.storage import Storage, storage_of
 from foxtrack.tasks import queries as tq
@@ -56,11 +56,10 @@ def start_build(ctx: RequestContext, playlist_id: str) -> Row:
         playlist = _playlist(ctx, tx.conn, playlist_id, manage=True)
         job = crud.insert(tx, BUILD_JOB, {"status": "running", "job_type": "movie", "playlist_id": playlist_id,
                                           "ended_at": None})
+        builds.enqueue(tx, job["id"])
         tx.emit("build-job:new", {"build_job_id": job["id"], "playlist_id": playlist_id,
                                   "created_at": job["created_at"]}, project_id=playlist.get("project_id"))
-    worker = jobs.worker_of(ctx.state)
-    if worker is not None:
-        worker.notify()
+    jobs.notify(ctx.state)
     return job
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from foxtrack import jobs as background
 from foxtrack.core import permissions as perm
 from foxtrack.core.context import RequestContext, Tx
 from foxtrack.core.errors import ApiError, BadRequest, Forbidden, NotFound
@@ -180,7 +181,7 @@ def add_prepared_preview(ctx: RequestContext, tx: Tx, task: Row, comment_id: str
         values.update(extension="png", width=variants.width, height=variants.height, file_size=size)
     elif prepared.extension in media.MOVIE_EXTENSIONS:
         store.save("movies", "source", preview_id, prepared.upload.path)
-        values.update(extension="mp4", status="processing", data={"job": jobs.queued_job()})
+        values.update(extension="mp4", status="processing", data=jobs.enqueue(tx, preview_id))
     else:
         size = store.save("files", "previews", preview_id, prepared.upload.path)
         values.update(extension=prepared.extension, file_size=size)
@@ -289,7 +290,7 @@ async def _store_upload(ctx: RequestContext, preview_id: str, task: Row, upload:
         if upload.size == 0:
             raise BadRequest("Uploaded file is empty.")
         await asyncio.to_thread(store.save, "movies", "source", preview_id, upload.path)
-        values.update(extension="mp4", status="processing", is_movie=False, data={"job": jobs.queued_job()})
+        values.update(extension="mp4", status="processing", is_movie=False)
     elif extension in OTHER_EXTENSIONS:
         if upload.size == 0:
             raise BadRequest("Uploaded file is empty.")
@@ -304,6 +305,8 @@ async def _store_upload(ctx: RequestContext, preview_id: str, task: Row, upload:
             raise NotFound()
         if _has_file(dict(current._mapping)):
             raise BadRequest("This preview file already has a file.")
+        if values["status"] == "processing":
+            values["data"] = jobs.enqueue(tx, preview_id)
         crud.update_row(tx, PREVIEW, preview_id, values)
         tx.execute(s.task.update().where(s.task.c.id == task["id"]).values(last_preview_file_id=preview_id))
         row = tq.load(tx.conn, PREVIEW, preview_id)
@@ -320,9 +323,7 @@ async def _store_upload(ctx: RequestContext, preview_id: str, task: Row, upload:
         if project.get("is_set_preview_automated"):
             _set_main(tx, ctx, row, task)
     if row["status"] == "processing":
-        worker = jobs.worker_of(ctx.state)
-        if worker is not None:
-            worker.notify()
+        background.notify(ctx.state)
     return row
 
 
