@@ -180,6 +180,10 @@ def test_open_tv_show_lands_on_all_assets(server: RunningServer, tv_show: Produc
     assert [(a["id"], a["type"], a["is_shared"], a["project_id"]) for a in used] == [
         (p["tree"], "Asset", True, p["library"])]
     assert [a["id"] for a in api.json(f"data/projects/{p['project']}/assets/shared-used")] == [p["tree"]]
+    # the shared assets of every production (the UI's "all" view), and of one
+    assert p["tree"] in [a["id"] for a in api.json("data/assets?is_shared=true")]
+    assert [a["id"] for a in api.json(f"data/assets?is_shared=true&project_id={p['library']}")] == [p["tree"]]
+    assert api.json(f"data/assets?is_shared=true&project_id={p['project']}") == []
 
 
 def test_assets_by_episode_and_main_pack(server: RunningServer, tv_show: Production) -> None:
