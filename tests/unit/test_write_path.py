@@ -72,3 +72,12 @@ def test_catalog_has_zou_generic_names_and_required_keys() -> None:
     assert CATALOG["shot:casting-update"].keys == {"shot_id"}
     assert CATALOG["comment:acknowledge"].persist is False
     assert CATALOG["task:status-changed"].keys >= {"task_id", "new_task_status_id", "previous_task_status_id"}
+
+
+def test_generic_names_need_only_their_id() -> None:
+    from foxtrack.db import schema as s
+
+    for table in s.metadata.tables:
+        prefix = table.replace("_", "-")
+        for verb in ("new", "update", "delete"):
+            assert CATALOG[f"{prefix}:{verb}"].keys == {f"{table}_id"}

@@ -68,9 +68,6 @@ _NAMED: dict[str, tuple[str, ...]] = {
     "playlist:add_entity": ("playlist_id",),
     "playlist:share-link-new": ("playlist_id",),
     "playlist:share-link-delete": ("playlist_id",),
-    "build-job:new": ("build_job_id", "playlist_id"),
-    "build-job:update": ("build_job_id", "playlist_id"),
-    "build-job:delete": ("build_job_id",),
     # people, projects, planning
     "project-template:new": (),
     "project-template:update": (),
@@ -81,7 +78,6 @@ _NAMED: dict[str, tuple[str, ...]] = {
     "budget-entry:create": ("budget_entry_id",),
     "production_schedule_version:update": (),
     "news:new": ("news_id",),
-    "notification:new": ("notification_id", "person_id"),
     "notification:read": ("notification_id",),
     "notification:unread": ("notification_id",),
     "notification:all-read": (),
@@ -103,6 +99,8 @@ def _build() -> dict[str, EventType]:
         # budgets speak create, thumbnails set-thumbnail
         out[f"{prefix}:set-thumbnail"] = EventType(f"{prefix}:set-thumbnail", frozenset({key}))
     for name, keys in {**_NAMED, **_CHAT}.items():
+        # a generic name keeps its generic payload: the CRUD emits it with the id alone
+        assert name not in out, f"{name} is a generic event"
         out[name] = EventType(name, frozenset(keys), persist=name not in _NOT_PERSISTED)
     # generic payloads Zou sends for these carry more than the id; the id stays required
     out["task:delete"] = EventType("task:delete", frozenset({"task_id"}))
