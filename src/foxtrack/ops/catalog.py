@@ -52,7 +52,6 @@ _NAMED: dict[str, tuple[str, ...]] = {
     "task:to-review": ("task_id",),
     "task:update-casting-stats": ("task_id",),
     # comments and previews
-    "comment:new": ("comment_id", "task_id"),
     "comment:reply": ("comment_id", "reply_id", "task_id"),
     "comment:delete-reply": ("comment_id", "reply_id", "task_id"),
     "comment:acknowledge": ("comment_id", "person_id"),
@@ -66,15 +65,11 @@ _NAMED: dict[str, tuple[str, ...]] = {
     "playlist:share-link-new": ("playlist_id",),
     "playlist:share-link-delete": ("playlist_id",),
     # people, projects, planning
-    "project-template:new": (),
-    "project-template:update": (),
-    "project-template:delete": (),
     "project-template:apply": (),
     "metadata-descriptor:reorder": (),
     "budget:create": ("budget_id",),
     "budget-entry:create": ("budget_entry_id",),
     "production_schedule_version:update": (),
-    "news:new": ("news_id",),
     "notification:read": ("notification_id",),
     "notification:unread": ("notification_id",),
     "notification:all-read": (),
