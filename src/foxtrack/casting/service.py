@@ -103,7 +103,7 @@ def update_casting(ctx: RequestContext, project_id: str | None, entity_id: str, 
         if entity["type"] == types.EPISODE:
             episodes.drop_from_shots(tx, entity_id, removed, shot_type, project)
         if removed:
-            tx.execute(L.delete().where(L.c.entity_in_id == entity_id, L.c.entity_out_id.in_(removed)))
+            tx.delete(L, L.c.entity_in_id == entity_id, L.c.entity_out_id.in_(removed))
         stamp = now()
         for asset_id, values in wanted.items():
             # Zou recreates every link of the list, so an episode missing one of its shots' assets
@@ -115,13 +115,13 @@ def update_casting(ctx: RequestContext, project_id: str | None, entity_id: str, 
             link = current.get(asset_id)
             if link is None:
                 link_id = new_id()
-                tx.execute(L.insert(), dict(id=link_id, created_at=stamp, updated_at=stamp, entity_in_id=entity_id,
+                tx.insert(L, dict(id=link_id, created_at=stamp, updated_at=stamp, entity_in_id=entity_id,
                                              entity_out_id=asset_id, **values))
                 tx.emit("entity-link:new", {"entity_link_id": link_id, "entity_in_id": entity_id,
                                             "entity_out_id": asset_id, "nb_occurences": values["nb_occurences"]},
                         project_id=entity["project_id"])
             elif (link[2], link[3] or "") != (values["nb_occurences"], values["label"]):
-                tx.execute(L.update().where(L.c.id == link[1]).values(updated_at=stamp, **values))
+                tx.update(L, {"updated_at": stamp, **values}, L.c.id == link[1])
                 tx.emit("entity-link:update", {"entity_link_id": link[1], "entity_in_id": entity_id,
                                                "entity_out_id": asset_id, "nb_occurences": values["nb_occurences"]},
                         project_id=entity["project_id"])
@@ -252,7 +252,7 @@ def delete_entity_link(ctx: RequestContext, project_id: str | None, link_id: str
         if project_id is not None and entity["project_id"] != project_id:
             raise NotFound()
         perm.check_supervisor_project_access(ctx, tx.conn, entity["project_id"])
-        tx.execute(L.delete().where(L.c.id == link_id))
+        tx.delete(L, L.c.id == link_id)
         removal.recount_casting(tx, [row[0]])
         tx.emit("entity-link:delete", {"entity_link_id": link_id, "entity_in_id": row[0], "entity_out_id": row[1]},
                 project_id=entity["project_id"])
@@ -292,13 +292,13 @@ def cast_asset(ctx: RequestContext, project_id: str, asset_id: str, body: Any) -
                 if link_id is not None:
                     if entity["type"] == types.EPISODE:
                         episodes.drop_from_shots(tx, entity_id, [asset_id], shot_type, project_id)
-                    tx.execute(L.delete().where(L.c.id == link_id))
+                    tx.delete(L, L.c.id == link_id)
                     removed.append(asset_id)
             elif link_id is None:
                 if episode_id is not None:
                     episodes.cast_in_episode(tx, episode_id, asset_id, label or "", project_id)
                 link_id = new_id()
-                tx.execute(L.insert(), {"id": link_id, "created_at": stamp, "updated_at": stamp, "entity_in_id": entity_id,
+                tx.insert(L, {"id": link_id, "created_at": stamp, "updated_at": stamp, "entity_in_id": entity_id,
                                              "entity_out_id": asset_id, "nb_occurences": nb or 1, "label": label or ""})
                 tx.emit("entity-link:new", {"entity_link_id": link_id, "entity_in_id": entity_id,
                                             "entity_out_id": asset_id, "nb_occurences": nb or 1},
@@ -310,7 +310,7 @@ def cast_asset(ctx: RequestContext, project_id: str, asset_id: str, body: Any) -
                     changes["nb_occurences"] = nb
                 if label is not None:
                     changes["label"] = label
-                tx.execute(L.update().where(L.c.id == link_id).values(**changes))
+                tx.update(L, changes, L.c.id == link_id)
             removal.recount_casting(tx, [entity_id])
             count = tx.execute(sa.select(E.c.nb_entities_out).where(E.c.id == entity_id)).scalar()
             prefix = entities.kind_event(entity["type"])

@@ -39,6 +39,11 @@ def event_prefix(model: Model, pol: Policy) -> str:
     return pol.event_prefix or model.table.name.replace("_", "-")
 
 
+def id_key(prefix: str) -> str:
+    """The id key of a generic event's payload: ``asset-type:new`` carries ``asset_type_id``."""
+    return f"{prefix.replace('-', '_')}_id"
+
+
 # ----------------------------------------------------------------------------- input coercion
 
 NOT_A_STRING = "Input should be a valid string"
@@ -155,9 +160,9 @@ def write_relations(tx: Tx, model: Model, item_id: str, relations: dict[str, lis
         rel = model.relations[name]
         link = rel.table
         if replace:
-            tx.execute(link.delete().where(link.c[rel.local] == item_id))
+            tx.delete(link, link.c[rel.local] == item_id)
         if ids:
-            tx.execute(link.insert(), [{rel.local: item_id, rel.remote: i} for i in ids])
+            tx.insert(link, [{rel.local: item_id, rel.remote: i} for i in ids])
 
 
 def insert(tx: Tx, model: Model, values: Row, relations: dict[str, list[str]] | None = None) -> Row:
@@ -172,7 +177,7 @@ def insert(tx: Tx, model: Model, values: Row, relations: dict[str, list[str]] | 
     check_values(model.table, values)
     missing_required(model, row)
     # parameters bound at execution: the INSERT is compiled once per column set, not built per row
-    tx.execute(model.table.insert(), {k: v for k, v in row.items() if k in model.column_names})
+    tx.insert(model.table, {k: v for k, v in row.items() if k in model.column_names})
     if relations:
         write_relations(tx, model, row["id"], relations, replace=False)
     out = model.to_dict([row.get(k) for k in model.keys])
@@ -186,7 +191,7 @@ def update_row(tx: Tx, model: Model, item_id: str, values: Row) -> None:
     check_values(model.table, values)
     values = dict(values)
     values["updated_at"] = now()
-    tx.execute(model.table.update().where(model.table.c.id == item_id).values(**values))
+    tx.update(model.table, values, model.table.c.id == item_id)
 
 
 # ----------------------------------------------------------------------------- permission
@@ -309,7 +314,7 @@ def create_row(ctx: RequestContext, model: Model, body: Row) -> Row:
                 row = pol.after_create(ctx, tx, row, body)
             prefix = event_prefix(model, pol)
             if pol.event_prefix != "":
-                tx.emit(f"{prefix}:new", {f"{model.table.name}_id": row["id"]},
+                tx.emit(f"{prefix}:new", {id_key(prefix): row["id"]},
                         project_id=project_id_of(tx.conn, model, pol, row))
     except IntegrityError as exc:
         raise BadRequest("A record with the same unique values already exists.") from exc
@@ -344,7 +349,7 @@ def update_row_op(ctx: RequestContext, model: Model, item_id: str, body: Row) ->
             if pol.after_update is not None:
                 row = pol.after_update(ctx, tx, row, current)
             if pol.event_prefix != "":
-                tx.emit(f"{event_prefix(model, pol)}:update", {f"{model.table.name}_id": item_id},
+                tx.emit(f"{event_prefix(model, pol)}:update", {id_key(event_prefix(model, pol)): item_id},
                         project_id=project_id_of(tx.conn, model, pol, row))
     except IntegrityError as exc:
         raise BadRequest("A record with the same unique values already exists.") from exc
@@ -365,10 +370,10 @@ def delete_row(ctx: RequestContext, model: Model, item_id: str, force: bool) -> 
                 pol.delete_hook(ctx, tx, current, force)
             else:
                 for rel in model.relations.values():
-                    tx.execute(rel.table.delete().where(rel.table.c[rel.local] == item_id))
-                tx.execute(model.table.delete().where(model.table.c.id == item_id))
+                    tx.delete(rel.table, rel.table.c[rel.local] == item_id)
+                tx.delete(model.table, model.table.c.id == item_id)
                 if pol.event_prefix != "":
-                    tx.emit(f"{event_prefix(model, pol)}:delete", {f"{model.table.name}_id": item_id},
+                    tx.emit(f"{event_prefix(model, pol)}:delete", {id_key(event_prefix(model, pol)): item_id},
                             project_id=project_id_of(tx.conn, model, pol, current))
     except IntegrityError as exc:
         raise BadRequest("This record is still linked to other data and cannot be deleted.") from exc

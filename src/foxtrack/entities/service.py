@@ -121,7 +121,7 @@ def create(ctx: RequestContext, project_id: str, kind: str, body: Any) -> Row:
         if kind == types.CONCEPT:
             links = values.get("entity_concept_links") or []
             if links:
-                tx.execute(s.entity_concept_link.insert(), [{"entity_in_id": row["id"], "entity_out_id": i}
+                tx.insert(s.entity_concept_link, [{"entity_in_id": row["id"], "entity_out_id": i}
                                                            for i in dict.fromkeys(links)])
             row["entity_concept_links"] = list(dict.fromkeys(links))
         emit_new(ctx, tx, row)
@@ -140,9 +140,9 @@ def replace_concept_links(tx: Tx, entity_id: str, links: Any) -> list[str]:
     if len(found) != len(ids):
         raise NotFound()
     link = s.entity_concept_link
-    tx.execute(link.delete().where(link.c.entity_in_id == entity_id))
+    tx.delete(link, link.c.entity_in_id == entity_id)
     if ids:
-        tx.execute(link.insert(), [{"entity_in_id": entity_id, "entity_out_id": i} for i in ids])
+        tx.insert(link, [{"entity_in_id": entity_id, "entity_out_id": i} for i in ids])
     return ids
 
 

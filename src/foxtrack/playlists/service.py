@@ -74,13 +74,13 @@ def _shape_one(ctx: RequestContext, conn: Connection, row: Row) -> Row:
 def _delete_hook(ctx: RequestContext, tx: Tx, playlist: Row, force: bool) -> None:
     job_ids = [r[0] for r in tx.execute(sa.select(s.build_job.c.id)
                                         .where(s.build_job.c.playlist_id == playlist["id"]))]
-    tx.execute(s.build_job.delete().where(s.build_job.c.playlist_id == playlist["id"]))
-    tx.execute(s.playlist_share_link.delete().where(s.playlist_share_link.c.playlist_id == playlist["id"]))
+    tx.delete(s.build_job, s.build_job.c.playlist_id == playlist["id"])
+    tx.delete(s.playlist_share_link, s.playlist_share_link.c.playlist_id == playlist["id"])
     store = storage_of(ctx.state)
     for job_id in job_ids:
         store.delete("movies", "playlists", job_id)
-    tx.execute(s.notification.delete().where(s.notification.c.playlist_id == playlist["id"]))
-    tx.execute(s.playlist.delete().where(s.playlist.c.id == playlist["id"]))
+    tx.delete(s.notification, s.notification.c.playlist_id == playlist["id"])
+    tx.delete(s.playlist, s.playlist.c.id == playlist["id"])
     tx.emit("playlist:delete", {"playlist_id": playlist["id"]}, project_id=playlist.get("project_id"))
 
 
@@ -193,7 +193,7 @@ def delete_build_job(ctx: RequestContext, playlist_id: str, job_id: str) -> None
         job = tq.load(tx.conn, BUILD_JOB, job_id)
         if job.get("playlist_id") != playlist_id:
             raise NotFound()
-        tx.execute(s.build_job.delete().where(s.build_job.c.id == job_id))
+        tx.delete(s.build_job, s.build_job.c.id == job_id)
         storage_of(ctx.state).delete("movies", "playlists", job_id)
         tx.emit("build-job:delete", {"build_job_id": job_id, "playlist_id": playlist_id},
                 project_id=playlist.get("project_id"))

@@ -256,7 +256,7 @@ def assign(ctx: RequestContext, person_id: str, task_ids: Any) -> list[Row]:
 def _assign_one(ctx: RequestContext, tx: Tx, task: Row, person_id: str) -> None:
     link = s.task_person_link
     if person_id not in q.assignee_ids(tx.conn, task["id"]):
-        tx.execute(link.insert(), {"task_id": task["id"], "person_id": person_id})
+        tx.insert(link, {"task_id": task["id"], "person_id": person_id})
         _subscribe(tx, person_id, task["id"])
     crud.update_row(tx, TASK, task["id"], {"assigner_id": ctx.person_id})
     tx.emit("task:assign", {"task_id": task["id"], "person_id": person_id}, project_id=task["project_id"])
@@ -296,7 +296,7 @@ def clear_assignation(ctx: RequestContext, task_ids: Any, person_id: Any) -> lis
             removed = [person_id] if person_id else current
             removed = [p for p in removed if p in current]
             if removed:
-                tx.execute(link.delete().where(link.c.task_id == task["id"], link.c.person_id.in_(removed)))
+                tx.delete(link, link.c.task_id == task["id"], link.c.person_id.in_(removed))
                 crud.update_row(tx, TASK, task["id"], {})
             for pid in removed:
                 tx.emit("task:unassign", {"task_id": task["id"], "person_id": pid}, project_id=task["project_id"])
@@ -415,7 +415,7 @@ def open_tasks_stats(ctx: RequestContext) -> dict[str, Row]:
 
 def touch(tx: Tx, task_id: str, **values: Any) -> None:
     values["updated_at"] = now()
-    tx.execute(s.task.update().where(s.task.c.id == task_id).values(**values))
+    tx.update(s.task, values, s.task.c.id == task_id)
 
 
 # ----------------------------------------------------------------------------- project-wide lists and batch removal

@@ -65,7 +65,7 @@ async def create_webhook(request: Request, ctx: Ctx) -> Response:
     row = {"id": new_id(), "created_at": stamp, "updated_at": stamp, "name": "", "secret": None, "events": [],
            "project_id": None, "active": True, "created_by": ctx.person_id, **values}
     with ctx.write() as tx:
-        tx.execute(s.webhook.insert(), dict(**row))
+        tx.insert(s.webhook, dict(**row))
         hook = WEBHOOK.get(tx.conn, row["id"])
     return created(_public(hook or {}))
 
@@ -95,7 +95,7 @@ async def update_webhook(hook_id: str, request: Request, ctx: Ctx) -> Response:
     with ctx.write() as tx:
         _load(tx.conn, hook_id)
         if values:
-            tx.execute(s.webhook.update().where(s.webhook.c.id == hook_id).values(**values, updated_at=now()))
+            tx.update(s.webhook, {**values, "updated_at": now()}, s.webhook.c.id == hook_id)
         return ok(_public(_load(tx.conn, hook_id)))
 
 
@@ -105,8 +105,8 @@ async def delete_webhook(hook_id: str, ctx: Ctx) -> Response:
     perm.require_admin(ctx)
     with ctx.write() as tx:
         _load(tx.conn, hook_id)
-        tx.execute(s.webhook_delivery.delete().where(s.webhook_delivery.c.webhook_id == hook_id))
-        tx.execute(s.webhook.delete().where(s.webhook.c.id == hook_id))
+        tx.delete(s.webhook_delivery, s.webhook_delivery.c.webhook_id == hook_id)
+        tx.delete(s.webhook, s.webhook.c.id == hook_id)
     return no_content()
 
 
