@@ -285,3 +285,34 @@ def test_a_stopped_claim_can_no_longer_touch_its_job(state: AppState) -> None:
         assert queue.renew(tx, "w1", 30) == set()
         assert queue.finish(tx, new)
     assert job_rows(state)["target-0"]["state"] == SUCCEEDED
+
+
+def test_migration_0005_queues_the_work_the_old_queues_held(tmp_path: Path) -> None:
+    from foxtrack.db.migrations import upgrade
+
+    app_state = build_state(Settings(data_dir=tmp_path, secret_key="test"))
+    engine = app_state.engine
+    upgrade(engine, "0004")
+    stamp, old = "2024-01-01T00:00:00.000000", "2000-01-01T00:00:00.000000"
+    common = {"created_at": stamp, "updated_at": stamp}
+    with engine.begin() as conn:
+        conn.execute(s.preview_file.insert(), [
+            {"id": "movie", **common, "status": "processing",
+             "data": {"job": {"state": "running", "attempts": 1, "worker": "h:1:x", "lease_until": old}}},
+            {"id": "picture", **common, "status": "ready", "data": None}])
+        conn.execute(s.build_job.insert(), [{"id": "build", **common, "status": "running"},
+                                            {"id": "built", **common, "status": "succeeded"}])
+        conn.execute(s.webhook_delivery.insert(), [
+            {"id": "call", **common, "webhook_id": "hook", "status": "retrying", "attempts": 2,
+             "next_attempt_at": old},
+            {"id": "made", **common, "webhook_id": "hook", "status": "delivered", "attempts": 1,
+             "next_attempt_at": old}])
+    upgrade(engine)
+    rows = job_rows(app_state)
+    assert {t: (r["kind"], r["state"], r["attempts"]) for t, r in rows.items()} == {
+        "movie": ("transcode", QUEUED, 1), "build": ("playlist-build", QUEUED, 0), "call": ("webhook", QUEUED, 2)}
+    assert rows["call"]["run_after"] == old
+    with engine.connect() as conn:
+        data = conn.execute(sa.select(s.preview_file.c.data).where(s.preview_file.c.id == "movie")).scalar()
+    assert data == {"job": {"id": rows["movie"]["id"]}}
+    engine.dispose()

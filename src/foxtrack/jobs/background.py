@@ -9,15 +9,17 @@ WEBHOOK_SLOTS = 4
 
 
 def build_worker(state: AppState, media_slots: int, poll_seconds: float = 5.0) -> Worker:
-    """Transcodes and playlist builds (``media_slots`` at a time, in as many pool processes) and webhook
-    deliveries."""
+    """The worker of this process: transcodes and playlist builds (``media_slots`` at a time, in as many
+    pool processes) and webhook deliveries."""
     from foxtrack.playlists import builds
     from foxtrack.previews import jobs as transcodes
     from foxtrack.webhooks import delivery
 
     kinds = [transcodes.kind(), builds.kind(), delivery.kind(state.settings.webhook_retry_seconds)]
-    return Worker(state, kinds, {"media": media_slots, "webhooks": WEBHOOK_SLOTS}, pool_size=media_slots,
-                  poll_seconds=poll_seconds)
+    worker = Worker(state, kinds, {"media": media_slots, "webhooks": WEBHOOK_SLOTS}, pool_size=media_slots,
+                    poll_seconds=poll_seconds)
+    state.extras["worker"] = worker  # what ``foxtrack.jobs.notify`` wakes
+    return worker
 
 
 def install(state: AppState) -> Worker:
@@ -27,7 +29,6 @@ def install(state: AppState) -> Worker:
 
     delivery.subscribe(state)
     worker = build_worker(state, max(state.settings.media_workers, 0))
-    state.extras["worker"] = worker
     state.extras.setdefault("startup", []).append(worker.start)
     state.extras.setdefault("shutdown", []).append(worker.stop)
     return worker

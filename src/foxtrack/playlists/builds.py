@@ -11,7 +11,6 @@ other failures are tried again before the build is ``failed``.
 from __future__ import annotations
 
 import asyncio
-import logging
 import shutil
 import tempfile
 from pathlib import Path
@@ -26,8 +25,6 @@ from foxtrack.jobs import GiveUp, Job, Kind, Queue, Worker
 from foxtrack.media.ffmpeg import FFmpegError, probe, run
 from foxtrack.media.movie import parse_fps, parse_resolution
 from foxtrack.storage import storage_of
-
-log = logging.getLogger("foxtrack.media")
 
 Row = dict[str, Any]
 KIND = "playlist-build"

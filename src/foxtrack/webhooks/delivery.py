@@ -14,7 +14,6 @@ import asyncio
 import fnmatch
 import hashlib
 import hmac
-import logging
 from typing import Any
 
 import httpx
@@ -26,8 +25,6 @@ from foxtrack.core.events import Event
 from foxtrack.core.jsonutil import new_id, now
 from foxtrack.db import schema as s
 from foxtrack.jobs import Job, Kind, LeaseExpired, Queue, TryAgain, Worker, notify
-
-log = logging.getLogger("foxtrack.webhooks")
 
 KIND = "webhook"
 MAX_ATTEMPTS = 6
