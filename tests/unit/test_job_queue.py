@@ -316,3 +316,25 @@ def test_migration_0005_queues_the_work_the_old_queues_held(tmp_path: Path) -> N
         data = conn.execute(sa.select(s.preview_file.c.data).where(s.preview_file.c.id == "movie")).scalar()
     assert data == {"job": {"id": rows["movie"]["id"]}}
     engine.dispose()
+
+
+def test_notify_wakes_an_idle_worker(state: AppState) -> None:
+    ran: list[float] = []
+
+    async def run(_w: Worker, _job: Job) -> None:
+        ran.append(time.monotonic())
+
+    async def main() -> None:
+        w = Worker(state, [Kind("test", run, lane="test")], {"test": 1}, poll_seconds=60.0)
+        await w.start()
+        try:
+            await asyncio.sleep(0.3)  # the worker found nothing and sleeps for a minute
+            await asyncio.to_thread(enqueue, state, 1)
+            queued = time.monotonic()
+            w.notify()
+            await until(lambda: bool(ran), timeout=5.0)
+            assert ran[0] - queued < 2.0
+        finally:
+            await w.stop()
+
+    asyncio.run(main())
