@@ -27,6 +27,7 @@ FEATURES = [
     "foxtrack.csvio.routes",
     "foxtrack.planning.routes",
     "foxtrack.sync.routes",
+    "foxtrack.shotgun.routes",
     "foxtrack.shared_playlists.routes",
     "foxtrack.crud.routes",
 ]

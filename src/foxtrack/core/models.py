@@ -282,6 +282,10 @@ MODELS: dict[str, Model] = {
         Model("search-filter-groups", s.search_filter_group, "SearchFilterGroup"),
         Model("events", s.api_event, "ApiEvent"),
         Model("build-jobs", s.build_job, "BuildJob"),
+        Model("chats", s.chat, "Chat",
+              relations={"participants": R(s.chat_participant, "chat_id", "person_id")}),
+        Model("chat-messages", s.chat_message, "ChatMessage"),
+        Model("plugins", s.plugin, "Plugin"),
     ]
 }
 

@@ -836,6 +836,27 @@ chat_message = table("chat_message", Ref("chat_id", "chat", nullable=False), Ref
                      Text("text"))
 desktop_login_log = table("desktop_login_log", Ref("person_id", "person", nullable=False), Ts("date", index=True))
 
+# ----------------------------------------------------------------------------- plugins, import errors
+
+# what Zou's plugin manager records of an installed plugin (foxtrack installs none; the CRUD serves them)
+plugin = table(
+    "plugin",
+    Str("plugin_id", 80, nullable=False, unique=True, index=True),
+    Str("name", 80, nullable=False, index=True),
+    Text("description"),
+    Str("version", 50, nullable=False),
+    Str("maintainer_name", 200, nullable=False),
+    Str("maintainer_email", 255),
+    Str("website", 255),
+    Str("license", 80, nullable=False),
+    Str("revision", 12),
+    Bool("frontend_project_enabled"),
+    Bool("frontend_studio_enabled"),
+    Str("icon", 255),
+)
+# entries an import could not take (ShotGrid sync scripts post them to /import/shotgun/errors)
+data_import_error = table("data_import_error", Json("event_data"), Str("source", 20))
+
 # ----------------------------------------------------------------------------- background work (foxtrack.jobs)
 
 # the queue of transcodes, playlist builds and webhook deliveries; the records the API shows stay in
