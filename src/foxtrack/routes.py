@@ -29,6 +29,8 @@ FEATURES = [
     "foxtrack.sync.routes",
     "foxtrack.shotgun.routes",
     "foxtrack.shared_playlists.routes",
+    "foxtrack.timesheets.routes",
+    "foxtrack.departments.routes",
     "foxtrack.crud.routes",
 ]
 

@@ -875,3 +875,43 @@ job = table(
     Json("payload"),
     sa.Index("ix_job_state_kind_run_after", "state", "kind", "run_after"),
 )
+
+# ----------------------------------------------------------------------------- schedules, studio budget links
+
+# a saved copy of a production's schedule (Zou's production_schedule_version and its task links)
+production_schedule_version = table(
+    "production_schedule_version",
+    Str("name", 80, nullable=False),
+    Ref("project_id", "project", nullable=False),
+    Uid("production_schedule_from", index=True),
+    Bool("locked"),
+    Bool("canceled"),
+    sa.UniqueConstraint("name", "project_id", name="production_schedule_version_uc"),
+)
+production_schedule_version_task_link = table(
+    "production_schedule_version_task_link",
+    Ref("production_schedule_version_id", "production_schedule_version", nullable=False),
+    Ref("task_id", "task", nullable=False),
+    Ts("start_date"),
+    Ts("due_date"),
+    Float("estimation", 0.0),
+    sa.UniqueConstraint("production_schedule_version_id", "task_id", name="production_schedule_version_task_link_uc"),
+)
+production_schedule_version_task_link_person_link = link(
+    "production_schedule_version_task_link_person_link",
+    ("production_schedule_version_task_link_id", "production_schedule_version_task_link"),
+    ("person_id", "person"),
+)
+# which hardware and software each department uses, for budget forecasts
+hardware_item_department_link = table(
+    "hardware_item_department_link",
+    Ref("department_id", "department", nullable=False),
+    Ref("hardware_item_id", "hardware_item", nullable=False),
+    sa.UniqueConstraint("hardware_item_id", "department_id", name="hardware_item_department_link_uc"),
+)
+software_department_link = table(
+    "software_department_link",
+    Ref("department_id", "department", nullable=False),
+    Ref("software_id", "software", nullable=False),
+    sa.UniqueConstraint("department_id", "software_id", name="software_department_link_uc"),
+)

@@ -165,14 +165,14 @@ def preview_files_by_task_type(ctx: RequestContext, entity_id: str, kind: str | 
         return grouped
 
 
-def entity_news(ctx: RequestContext, entity_id: str) -> list[Row]:
-    model = MODELS["news"]
-    n = s.news
+def entity_news(ctx: RequestContext, entity_id: str) -> Any:
+    """The news of an entity's tasks, newest first, in the project feed's paginated shape (Zou reads
+    up to 2,000)."""
+    from foxtrack.events_api.service import project_news
+
     with ctx.read() as conn:
-        service.load(ctx, conn, entity_id)
-        tasks = sa.select(s.task.c.id).where(s.task.c.entity_id == entity_id)
-        stmt = model.select().where(n.c.task_id.in_(tasks)).order_by(n.c.created_at.desc())
-        return model.to_dicts(conn.execute(stmt))
+        entity = service.load(ctx, conn, entity_id)
+    return project_news(ctx, [entity["project_id"]], {"limit": "2000"}, entity_id=entity_id)
 
 
 def entity_time_spents(ctx: RequestContext, entity_id: str) -> list[Row]:

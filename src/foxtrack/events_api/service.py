@@ -97,7 +97,7 @@ def event_names(ctx: RequestContext) -> list[str]:
 # ----------------------------------------------------------------------------- news
 
 def project_news(ctx: RequestContext, project_ids: list[str] | None, params: dict[str, str],
-                 news_id: str | None = None) -> Any:
+                 news_id: str | None = None, entity_id: str | None = None) -> Any:
     """The news feed: one row per comment on a task, with entity and preview details, paginated."""
     n, t, e, pf, p, c = s.news, s.task, s.entity, s.preview_file, s.project, s.comment
     seq, ep = e.alias("sequence"), e.alias("episode")
@@ -117,6 +117,8 @@ def project_news(ctx: RequestContext, project_ids: list[str] | None, params: dic
                 clauses.append(scope)
         if news_id is not None:
             clauses.append(n.c.id == _uuid(news_id))
+        if entity_id is not None:
+            clauses.append(t.c.entity_id == entity_id)
         for key, column in (("task_status_id", c.c.task_status_id), ("task_type_id", t.c.task_type_id),
                             ("person_id", n.c.author_id), ("episode_id", ep.c.id)):
             if params.get(key):

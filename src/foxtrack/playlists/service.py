@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 from foxtrack.core import permissions as perm
 from foxtrack.core.context import RequestContext, Tx
-from foxtrack.core.errors import BadRequest, NotFound, validation_error
+from foxtrack.core.errors import BadRequest, Forbidden, NotFound, validation_error
 from foxtrack.core.jsonutil import is_uuid
 from foxtrack.core.models import ENTITY, MODELS
 from foxtrack.crud import service as crud
@@ -172,9 +172,63 @@ def playlist_in_project(ctx: RequestContext, project_id: str, playlist_id: str) 
         if playlist.get("project_id") != project_id:
             raise NotFound()
         perm.check_project_access(ctx, conn, project_id)
-        playlist["shots"] = clean_shots(playlist.get("shots"))
+        if ctx.role == perm.VENDOR:
+            raise Forbidden()
+        playlist["shots"] = clean_shots(playlist.get("shots")) or []
         playlist["build_jobs"] = build_jobs(conn, playlist_id)
+        with_preview_files(conn, playlist["shots"])
         return playlist
+
+
+PREVIEW_KEYS = ("id", "revision", "extension", "width", "height", "duration", "status", "created_at", "task_id")
+
+
+def with_preview_files(conn: Connection, shots: list[Row], annotations: bool = False) -> None:
+    """Zou's playlist entries: each gets ``id`` (its entity) and ``preview_files`` (per task type, the
+    entity's previews newest revision first, the other files of a revision under ``previews``); the
+    entry's chosen preview is described by ``preview_file_*`` keys, or dropped when it is gone."""
+    pf, t, tt = s.preview_file, s.task, s.task_type
+    entity_ids = []
+    for shot in shots:
+        entity_id = shot.get("id") or shot.get("shot_id") or shot.get("entity_id")
+        if entity_id:
+            entity_ids.append(entity_id)
+            shot.setdefault("id", entity_id)
+    columns = [pf.c[k] for k in PREVIEW_KEYS] + ([pf.c.annotations] if annotations else [])
+    by_entity: dict[str, dict[str, list[Row]]] = {}
+    by_id: dict[str, Row] = {}
+    heads: dict[tuple[str, str, int], Row] = {}
+    if entity_ids:
+        rows = conn.execute(
+            sa.select(*columns, t.c.task_type_id, t.c.entity_id).join(t, t.c.id == pf.c.task_id)
+            .join(tt, tt.c.id == t.c.task_type_id).where(t.c.entity_id.in_(entity_ids))
+            .order_by(tt.c.priority.desc(), tt.c.name, pf.c.revision.desc(), pf.c.position, pf.c.created_at))
+        for row in rows:
+            *values, task_type_id, entity_id = row
+            item = dict(zip(PREVIEW_KEYS + (("annotations",) if annotations else ()), values))
+            item["duration"] = float(item["duration"] or 0)
+            item["status"] = str(item["status"])
+            item["created_at"] = (item["created_at"] or "")[:19] or None
+            by_id[item["id"]] = item
+            head = heads.get((entity_id, task_type_id, item["revision"]))
+            if head is None:  # Zou's mix_preview_file_revisions: one entry per revision
+                item["previews"] = []
+                heads[(entity_id, task_type_id, item["revision"])] = item
+                by_entity.setdefault(entity_id, {}).setdefault(task_type_id, []).append(item)
+            else:
+                head["previews"].append(item)
+    for shot in shots:
+        entity_id = shot.get("id")
+        shot["preview_files"] = by_entity.get(entity_id, []) if entity_id else []
+        preview = by_id.get(shot.get("preview_file_id") or "")
+        if preview is None:
+            shot.pop("preview_file_id", None)
+            continue
+        for key in ("extension", "revision", "width", "height", "duration", "status", "task_id"):
+            shot[f"preview_file_{key}"] = preview[key]
+        shot["preview_file_previews"] = preview.get("previews", [])
+        if annotations:
+            shot["preview_file_annotations"] = preview.get("annotations")
 
 
 def build_job(ctx: RequestContext, playlist_id: str, job_id: str) -> Row:

@@ -1,0 +1,1 @@
+"""The hardware items and software licenses each department uses (budget forecasts)."""
