@@ -128,6 +128,9 @@ def create_app(settings: Settings | None = None, *, prepare_database: bool = Tru
     from foxtrack.events import RealtimeServer
 
     _routing.install(app, routes.routers())
+    from foxtrack.features import crud_policies
+
+    state.extras["crud_policies"] = crud_policies()
     manager = None
     if settings.redis_url:
         import socketio

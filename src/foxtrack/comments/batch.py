@@ -167,7 +167,7 @@ def move_comment(ctx: RequestContext, task_id: str, comment_id: str, body: Row) 
             return _moved(conn, comment_id)
         crud.update_row(tx, COMMENT, comment_id, {"object_id": target["id"]})
         for table in (s.news, s.notification):
-            tx.execute(table.update().where(table.c.comment_id == comment_id).values(task_id=target["id"]))
+            tx.update(table, {"task_id": target["id"]}, table.c.comment_id == comment_id)
         comments.reset_task(tx, task)
         comments.reset_task(tx, target)
         for moved_task in (task, target):

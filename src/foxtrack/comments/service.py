@@ -24,7 +24,7 @@ from foxtrack.core.jsonutil import is_uuid, new_id, normalize_datetime, now
 from foxtrack.core.models import COMMENT, MODELS, PERSON, TASK
 from foxtrack.core.rawsql import in_ids
 from foxtrack.crud import service as crud
-from foxtrack.crud.policy import register
+from foxtrack.crud.policy import Policies
 from foxtrack.db import schema as s
 from foxtrack.storage import storage_of
 from foxtrack.storage.uploads import Upload
@@ -164,8 +164,10 @@ def _delete_hook(ctx: RequestContext, tx: Tx, comment: Row, force: bool) -> None
     remove_comment(ctx, tx, comment, task)
 
 
-register("comments", update="all", delete="all", shape_one=_shape_one, before_update=_before_update,
-         after_update=_after_update, delete_hook=_delete_hook, event_prefix="")
+def register_crud(policies: Policies) -> None:
+    """This feature's rules for the generic ``/data/<model>`` routes (called by the app factory)."""
+    policies.register("comments", update="all", delete="all", shape_one=_shape_one, before_update=_before_update,
+             after_update=_after_update, delete_hook=_delete_hook, event_prefix="")
 
 
 def _task_project(conn: Connection, task_id: str) -> str | None:

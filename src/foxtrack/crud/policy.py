@@ -1,7 +1,7 @@
 """Per-model rules of the generic CRUD: who may read/write, how rows are scoped and shaped.
 
-Feature packages register their hooks here (``register(path, ...)``) instead of re-implementing
-the CRUD: one write path for every model.
+Feature packages register their hooks (``register_crud(policies)``, called by the app factory
+through ``foxtrack.features``) instead of re-implementing the CRUD: one write path for every model.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from foxtrack.core.context import RequestContext, Tx
+from foxtrack.core.context import AppState, RequestContext, Tx
 from foxtrack.core.filters import VirtualFilter
 
 Row = dict[str, Any]
@@ -45,40 +45,60 @@ class Policy:
     protected: frozenset[str] = frozenset()
 
 
-POLICIES: dict[str, Policy] = {}
+class Policies:
+    """The rules of every model of the generic CRUD, built by the app factory (``features``): each
+    feature registers its own, so what exists never depends on which module was imported first."""
+
+    def __init__(self) -> None:
+        self._by_path: dict[str, Policy] = {}
+
+    def get(self, path: str) -> Policy:
+        """The rules of ``path`` (admin-only defaults when nobody registered any)."""
+        found = self._by_path.get(path)
+        if found is None:
+            found = self._by_path[path] = Policy()
+        return found
+
+    def register(self, path: str, **kw: Any) -> Policy:
+        p = self.get(path)
+        for key, value in kw.items():
+            if not hasattr(p, key):
+                raise AttributeError(key)
+            setattr(p, key, value)
+        return p
 
 
-def policy(path: str) -> Policy:
-    if path not in POLICIES:
-        POLICIES[path] = Policy()
-    return POLICIES[path]
+EVERYONE = ("persons", "task-types", "task-status", "departments", "studios", "file-status", "output-types",
+            "softwares", "organisations", "entity-types", "project-status", "hardware-items", "custom-actions",
+            "status-automations", "preview-background-files")
 
 
-def register(path: str, **kw: Any) -> Policy:
-    p = policy(path)
-    for key, value in kw.items():
-        if not hasattr(p, key):
-            raise AttributeError(key)
-        setattr(p, key, value)
-    return p
+def base_policies() -> Policies:
+    """The rules of the models that no feature owns."""
+    policies = Policies()
+    for path in EVERYONE:
+        policies.register(path, read="all")
+    policies.register("projects", read="project", project_column="id", update="manager_project", delete="admin")
+    for path in ("entities", "tasks", "metadata-descriptors", "playlists", "milestones", "schedule-items"):
+        policies.register(path, read="project", project_column="project_id", create="manager_project",
+                          update="manager_project", delete="manager_project")
+    policies.register("events", read="admin", project_column="project_id")
+    policies.register("time-spents", read="admin", read_one="all", owner_column="person_id")
+    policies.register("day-offs", read="admin", read_one="all", create="self", update="self", delete="self",
+                      owner_column="person_id")
+    for path in ("search-filters", "search-filter-groups"):
+        policies.register(path, read="self", create="self", update="self", delete="self", owner_column="person_id")
+    policies.register("notifications", read="self", update="self", owner_column="person_id")
+    for path in ("comments", "preview-files", "attachment-files"):
+        policies.register(path, read="admin", read_one="all")
+    return policies
 
 
-_EVERYONE = ["persons", "task-types", "task-status", "departments", "studios", "file-status", "output-types",
-             "softwares", "organisations", "entity-types", "project-status", "hardware-items", "custom-actions",
-             "status-automations", "preview-background-files"]
-for _path in _EVERYONE:
-    register(_path, read="all")
+def policies_of(state: AppState) -> Policies:
+    """The app's CRUD rules (built on first use for states made outside ``create_app``)."""
+    found = state.extras.get("crud_policies")
+    if not isinstance(found, Policies):
+        from foxtrack.features import crud_policies
 
-register("projects", read="project", project_column="id", update="manager_project", delete="admin")
-for _path in ("entities", "tasks", "metadata-descriptors", "playlists", "milestones", "schedule-items"):
-    register(_path, read="project", project_column="project_id", create="manager_project",
-             update="manager_project", delete="manager_project")
-register("events", read="admin", project_column="project_id")
-register("time-spents", read="admin", read_one="all", owner_column="person_id")
-register("day-offs", read="admin", read_one="all", create="self", update="self", delete="self", owner_column="person_id")
-register("search-filters", read="self", create="self", update="self", delete="self", owner_column="person_id")
-register("search-filter-groups", read="self", create="self", update="self", delete="self", owner_column="person_id")
-register("notifications", read="self", update="self", owner_column="person_id")
-register("comments", read="admin", read_one="all")
-register("preview-files", read="admin", read_one="all")
-register("attachment-files", read="admin", read_one="all")
+        found = state.extras["crud_policies"] = crud_policies()
+    return found

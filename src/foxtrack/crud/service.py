@@ -28,7 +28,7 @@ from foxtrack.core.jsonutil import (
     now,
 )
 from foxtrack.core.models import Model, check_values
-from foxtrack.crud.policy import Policy, policy
+from foxtrack.crud.policy import Policy, policies_of
 from foxtrack.db.schema import column_defaults
 
 Row = dict[str, Any]
@@ -229,7 +229,7 @@ def check(ctx: RequestContext, conn: Connection, model: Model, pol: Policy, rule
 # ----------------------------------------------------------------------------- operations
 
 def list_rows(ctx: RequestContext, model: Model, params: dict[str, list[str]]) -> Any:
-    pol = policy(model.path)
+    pol = policies_of(ctx.state).get(model.path)
     table = model.table
     clauses = compile_filters(model, params, pol.virtual_filters)
     if not ctx.is_admin:
@@ -284,7 +284,7 @@ def load(conn: Connection, model: Model, item_id: str) -> Row:
 
 
 def get_row(ctx: RequestContext, model: Model, item_id: str, relations: bool = True) -> Row:
-    pol = policy(model.path)
+    pol = policies_of(ctx.state).get(model.path)
     with ctx.read() as conn:
         row = load(conn, model, item_id)
         check(ctx, conn, model, pol, pol.read_one or pol.read, row)
@@ -298,7 +298,7 @@ def get_row(ctx: RequestContext, model: Model, item_id: str, relations: bool = T
 def create_row(ctx: RequestContext, model: Model, body: Row) -> Row:
     if not body:
         raise BadRequest("Data are empty. Please verify that you sent JSON data and that you set the right headers.")
-    pol = policy(model.path)
+    pol = policies_of(ctx.state).get(model.path)
     try:
         with ctx.write() as tx:
             values, relations = split_body(model, body)
@@ -324,7 +324,7 @@ def create_row(ctx: RequestContext, model: Model, body: Row) -> Row:
 
 
 def update_row_op(ctx: RequestContext, model: Model, item_id: str, body: Row) -> Row:
-    pol = policy(model.path)
+    pol = policies_of(ctx.state).get(model.path)
     try:
         with ctx.write() as tx:
             current = load(tx.conn, model, item_id)
@@ -359,7 +359,7 @@ def update_row_op(ctx: RequestContext, model: Model, item_id: str, body: Row) ->
 
 
 def delete_row(ctx: RequestContext, model: Model, item_id: str, force: bool) -> None:
-    pol = policy(model.path)
+    pol = policies_of(ctx.state).get(model.path)
     try:
         with ctx.write() as tx:
             current = load(tx.conn, model, item_id)

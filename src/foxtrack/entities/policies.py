@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from foxtrack.core.context import RequestContext, Tx
-from foxtrack.crud.policy import register
+from foxtrack.crud.policy import Policies
 from foxtrack.entities import queries as q
 from foxtrack.entities import service, types
 
@@ -82,21 +82,23 @@ def _delete_type(ctx: RequestContext, tx: Tx, current: Row, force: bool) -> None
     types.forget(ctx.state)
 
 
-register(
-    "entities",
-    event_prefix="",
-    before_create=_before_create,
-    after_create=_after_create,
-    before_update=_before_update,
-    after_update=_after_update,
-    delete_hook=_delete,
-    shape_one=_typed_one,
-    shape_many=_typed_many,
-)
-register(
-    "entity-types",
-    event_prefix="asset-type",
-    after_create=_forget_types,
-    after_update=_forget_types,
-    delete_hook=_delete_type,
-)
+def register_crud(policies: Policies) -> None:
+    """This feature's rules for the generic ``/data/<model>`` routes (called by the app factory)."""
+    policies.register(
+        "entities",
+        event_prefix="",
+        before_create=_before_create,
+        after_create=_after_create,
+        before_update=_before_update,
+        after_update=_after_update,
+        delete_hook=_delete,
+        shape_one=_typed_one,
+        shape_many=_typed_many,
+    )
+    policies.register(
+        "entity-types",
+        event_prefix="asset-type",
+        after_create=_forget_types,
+        after_update=_forget_types,
+        delete_hook=_delete_type,
+    )

@@ -11,7 +11,7 @@ from foxtrack.core.context import Ctx, RequestContext
 from foxtrack.core.errors import ApiError, BadRequest
 from foxtrack.core.http import json_body
 from foxtrack.core.jsonutil import created, ok
-from foxtrack.crud.policy import register
+from foxtrack.crud.policy import Policies
 from foxtrack.files import service
 from foxtrack.storage import storage_of
 from foxtrack.storage.uploads import received_form
@@ -21,10 +21,12 @@ BUCKET, PREFIX = "files", "working"
 CACHE = {"Cache-Control": "public, max-age=604800"}
 
 # The generic CRUD serves the records; reading one checks its project and adds Zou's extra keys.
-register("working-files", read_one="all",
-         shape_one=lambda ctx, conn, row: service.readable_working_file(ctx, conn, row))
-register("output-files", read_one="all",
-         shape_one=lambda ctx, conn, row: service.readable_output_file(ctx, conn, row))
+def register_crud(policies: Policies) -> None:
+    """This feature's rules for the generic ``/data/<model>`` routes (called by the app factory)."""
+    policies.register("working-files", read_one="all",
+             shape_one=lambda ctx, conn, row: service.readable_working_file(ctx, conn, row))
+    policies.register("output-files", read_one="all",
+             shape_one=lambda ctx, conn, row: service.readable_output_file(ctx, conn, row))
 
 
 def _query(request: Request) -> dict[str, str]:

@@ -17,7 +17,6 @@ from foxtrack.db.seed import hash_password
 from foxtrack.persons import account, service
 
 router = APIRouter(tags=["persons"])
-service.register_policies()
 
 
 @router.post("/data/persons")

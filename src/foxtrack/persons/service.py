@@ -20,7 +20,7 @@ from foxtrack.core.errors import (
 )
 from foxtrack.core.jsonutil import is_uuid, new_id
 from foxtrack.core.models import PERSON
-from foxtrack.crud import policy as crud_policy
+from foxtrack.crud.policy import Policies
 from foxtrack.crud import service as crud
 from foxtrack.db import schema as s
 
@@ -146,8 +146,9 @@ def delete_person(ctx: RequestContext, tx: Tx, person: Row, force: bool) -> None
     tx.emit("person:delete", {"person_id": person_id})
 
 
-def register_policies() -> None:
-    crud_policy.register(
+def register_crud(policies: Policies) -> None:
+    """This feature's rules for the generic ``/data/<model>`` routes (called by the app factory)."""
+    policies.register(
         "persons",
         read="all",
         create="admin",

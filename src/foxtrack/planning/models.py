@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from foxtrack.core.context import RequestContext, Tx
 from foxtrack.core.errors import BadRequest
 from foxtrack.core.models import MODELS, Model, Relation
-from foxtrack.crud.policy import register
+from foxtrack.crud.policy import Policies
 from foxtrack.db import schema as s
 
 Row = dict[str, Any]
@@ -83,13 +83,15 @@ def _before_update_template(ctx: RequestContext, tx: Tx, current: Row, values: R
     return values
 
 
-register(
-    "project-templates",
-    read="manager",
-    create="manager",
-    update="manager",
-    delete="manager",
-    before_create=_before_create_template,
-    after_create=_after_create_template,
-    before_update=_before_update_template,
-)
+def register_crud(policies: Policies) -> None:
+    """This feature's rules for the generic ``/data/<model>`` routes (called by the app factory)."""
+    policies.register(
+        "project-templates",
+        read="manager",
+        create="manager",
+        update="manager",
+        delete="manager",
+        before_create=_before_create_template,
+        after_create=_after_create_template,
+        before_update=_before_update_template,
+    )

@@ -13,7 +13,7 @@ from foxtrack.core.errors import BadRequest, Forbidden, NotFound, validation_err
 from foxtrack.core.jsonutil import is_uuid
 from foxtrack.core.models import ENTITY, MODELS
 from foxtrack.crud import service as crud
-from foxtrack.crud.policy import register
+from foxtrack.crud.policy import Policies
 from foxtrack.db import schema as s
 from foxtrack.storage import storage_of
 from foxtrack.tasks import queries as tq
@@ -84,8 +84,10 @@ def _delete_hook(ctx: RequestContext, tx: Tx, playlist: Row, force: bool) -> Non
     tx.emit("playlist:delete", {"playlist_id": playlist["id"]}, project_id=playlist.get("project_id"))
 
 
-register("playlists", before_create=_before_create, before_update=_before_update, after_create=_with_jobs,
-         shape_one=_shape_one, delete_hook=_delete_hook, protected=frozenset({"created_by"}))
+def register_crud(policies: Policies) -> None:
+    """This feature's rules for the generic ``/data/<model>`` routes (called by the app factory)."""
+    policies.register("playlists", before_create=_before_create, before_update=_before_update, after_create=_with_jobs,
+             shape_one=_shape_one, delete_hook=_delete_hook, protected=frozenset({"created_by"}))
 
 
 def _load_for_change(ctx: RequestContext, tx: Tx, playlist_id: str) -> Row:

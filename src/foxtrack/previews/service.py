@@ -18,7 +18,7 @@ from foxtrack.core.errors import ApiError, BadRequest, Forbidden, NotFound
 from foxtrack.core.jsonutil import is_uuid, new_id
 from foxtrack.core.models import COMMENT, ENTITY, MODELS, PERSON, PROJECT, TASK
 from foxtrack.crud import service as crud
-from foxtrack.crud.policy import register
+from foxtrack.crud.policy import Policies
 from foxtrack.db import schema as s
 from foxtrack.previews import jobs, media
 from foxtrack.storage import storage_of
@@ -62,16 +62,18 @@ def _delete_hook(ctx: RequestContext, tx: Tx, preview: Row, force: bool) -> None
             project_id=task["project_id"] if task else None)
 
 
-register("preview-files", shape_one=_shape_one, delete="all", delete_hook=_delete_hook)
+def register_crud(policies: Policies) -> None:
+    """This feature's rules for the generic ``/data/<model>`` routes (called by the app factory)."""
+    policies.register("preview-files", shape_one=_shape_one, delete="all", delete_hook=_delete_hook)
 
 
 def remove_preview(ctx: RequestContext, tx: Tx, preview: Row) -> None:
     preview_id = preview["id"]
-    tx.execute(s.comment_preview_link.delete().where(s.comment_preview_link.c.preview_file_id == preview_id))
-    tx.execute(s.entity.update().where(s.entity.c.preview_file_id == preview_id).values(preview_file_id=None))
-    tx.execute(s.task.update().where(s.task.c.last_preview_file_id == preview_id).values(last_preview_file_id=None))
-    tx.execute(s.news.update().where(s.news.c.preview_file_id == preview_id).values(preview_file_id=None))
-    tx.execute(s.preview_file.delete().where(s.preview_file.c.id == preview_id))
+    tx.delete(s.comment_preview_link, s.comment_preview_link.c.preview_file_id == preview_id)
+    tx.update(s.entity, {"preview_file_id": None}, s.entity.c.preview_file_id == preview_id)
+    tx.update(s.task, {"last_preview_file_id": None}, s.task.c.last_preview_file_id == preview_id)
+    tx.update(s.news, {"preview_file_id": None}, s.news.c.preview_file_id == preview_id)
+    tx.delete(s.preview_file, s.preview_file.c.id == preview_id)
     store = storage_of(ctx.state)
     for bucket, prefix in (*jobs.MOVIE_OUTPUTS, ("movies", "source"), ("files", "previews")):
         store.delete(bucket, prefix, preview_id)
@@ -126,8 +128,8 @@ def new_preview(ctx: RequestContext, tx: Tx, task: Row, comment_id: str, wanted_
         "person_id": ctx.person_id, "is_movie": False, "file_size": 0, "width": 0, "height": 0,
         "duration": 0, **(values or {}),
     })
-    tx.execute(s.comment_preview_link.insert(), {"comment_id": comment_id, "preview_file_id": preview["id"]})
-    tx.execute(s.news.update().where(s.news.c.comment_id == comment_id).values(preview_file_id=preview["id"]))
+    tx.insert(s.comment_preview_link, {"comment_id": comment_id, "preview_file_id": preview["id"]})
+    tx.update(s.news, {"preview_file_id": preview["id"]}, s.news.c.comment_id == comment_id)
     tx.emit("preview-file:new", {"preview_file_id": preview["id"], "comment_id": comment_id},
             project_id=task["project_id"])
     preview["comments"] = [comment_id]
@@ -186,7 +188,7 @@ def add_prepared_preview(ctx: RequestContext, tx: Tx, task: Row, comment_id: str
         size = store.save("files", "previews", preview_id, prepared.upload.path)
         values.update(extension=prepared.extension, file_size=size)
     crud.update_row(tx, PREVIEW, preview_id, values)
-    tx.execute(s.task.update().where(s.task.c.id == task["id"]).values(last_preview_file_id=preview_id))
+    tx.update(s.task, {"last_preview_file_id": preview_id}, s.task.c.id == task["id"])
     row = tq.load(tx.conn, PREVIEW, preview_id)
     if row["status"] != "processing":
         tx.emit("preview-file:add-file", {"preview_file_id": preview_id, "comment_id": comment_id,
@@ -308,7 +310,7 @@ async def _store_upload(ctx: RequestContext, preview_id: str, task: Row, upload:
         if values["status"] == "processing":
             values["data"] = jobs.enqueue(tx, preview_id)
         crud.update_row(tx, PREVIEW, preview_id, values)
-        tx.execute(s.task.update().where(s.task.c.id == task["id"]).values(last_preview_file_id=preview_id))
+        tx.update(s.task, {"last_preview_file_id": preview_id}, s.task.c.id == task["id"])
         row = tq.load(tx.conn, PREVIEW, preview_id)
         comment_id = next(iter(comment_ids(tx.conn, [preview_id])[preview_id]), None)
         project_id = task["project_id"]
@@ -520,7 +522,7 @@ async def upload_avatar(ctx: RequestContext, kind: str, item_id: str, upload: Up
         raise BadRequest("The uploaded file is not a valid picture.") from exc
     await asyncio.to_thread(storage_of(ctx.state).save, "pictures", "thumbnails", item_id, target)
     with ctx.write() as tx:
-        tx.execute(table.update().where(table.c.id == item_id).values(has_avatar=True))
+        tx.update(table, {"has_avatar": True}, table.c.id == item_id)
         tx.emit(f"{kind[:-1]}:set-thumbnail", {f"{kind[:-1]}_id": item_id},
                 project_id=item_id if kind == "projects" else None)
     return {"thumbnail_path": f"/api/pictures/thumbnails/{kind}/{item_id}.png"}

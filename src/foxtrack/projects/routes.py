@@ -11,7 +11,6 @@ from foxtrack.core.jsonutil import created, no_content, ok
 from foxtrack.projects import service
 
 router = APIRouter(tags=["projects"])
-service.register_policies()
 
 
 @router.get("/data/projects/open")

@@ -20,7 +20,7 @@ from foxtrack.core.errors import (
 )
 from foxtrack.core.jsonutil import is_uuid, now
 from foxtrack.core.models import ENTITY, METADATA_DESCRIPTOR, PERSON, PROJECT
-from foxtrack.crud import policy as crud_policy
+from foxtrack.crud.policy import Policies
 from foxtrack.crud import service as crud
 from foxtrack.db import schema as s
 from foxtrack.projects import queries as q
@@ -121,8 +121,9 @@ def cascade_delete(tx: Tx, project_id: str) -> None:
     tx.delete(s.project, s.project.c.id == project_id)
 
 
-def register_policies() -> None:
-    crud_policy.register(
+def register_crud(policies: Policies) -> None:
+    """This feature's rules for the generic ``/data/<model>`` routes (called by the app factory)."""
+    policies.register(
         "projects",
         read="project",
         project_column="id",
@@ -134,8 +135,8 @@ def register_policies() -> None:
         shape_one=shape_one,
         delete_hook=delete_project,
     )
-    crud_policy.register("metadata-descriptors", shape_many=_descriptors_with_departments,
-                         shape_one=_descriptor_with_departments)
+    policies.register("metadata-descriptors", shape_many=_descriptors_with_departments,
+                      shape_one=_descriptor_with_departments)
 
 
 def _descriptors_with_departments(ctx: RequestContext, conn: Connection, rows: list[Row]) -> list[Row]:

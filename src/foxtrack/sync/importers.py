@@ -26,7 +26,7 @@ from foxtrack.core.models import (
     TASK,
     Model,
 )
-from foxtrack.crud import policy as crud_policy
+from foxtrack.crud.policy import policies_of
 from foxtrack.crud import service as crud
 from foxtrack.db import schema as s
 from foxtrack.entities import removal, types
@@ -72,7 +72,7 @@ def _event(ctx: RequestContext, tx: Tx, kind: str, model: Model, row: Row, verb:
     if model is ENTITY:
         prefix = types.json_type(ctx.state, tx.conn, row["entity_type_id"]).lower()
     else:
-        prefix = crud.event_prefix(model, crud_policy.policy(model.path))
+        prefix = crud.event_prefix(model, policies_of(ctx.state).get(model.path))
     project_id = row.get("project_id") if kind != "projects" else row["id"]
     tx.emit(f"{prefix}:{verb}", {f"{prefix.replace('-', '_')}_id": row["id"]}, project_id=project_id)
 

@@ -14,7 +14,7 @@ from foxtrack.core.errors import BadRequest, Forbidden, NotFound, validation_err
 from foxtrack.core.jsonutil import is_uuid, normalize_date, now
 from foxtrack.core.models import ENTITY, PERSON, TASK
 from foxtrack.crud import service as crud
-from foxtrack.crud.policy import register
+from foxtrack.crud.policy import Policies
 from foxtrack.db import schema as s
 from foxtrack.entities import removal
 from foxtrack.tasks import queries as q
@@ -45,8 +45,10 @@ def _delete_hook(ctx: RequestContext, tx: Tx, task: Row, force: bool) -> None:
                             "task_type_id": task["task_type_id"]}, project_id=task["project_id"])
 
 
-register("tasks", before_create=_before_create, delete_hook=_delete_hook, event_prefix="task")
-register("time-spents", delete="self", owner_column="person_id")
+def register_crud(policies: Policies) -> None:
+    """This feature's rules for the generic ``/data/<model>`` routes (called by the app factory)."""
+    policies.register("tasks", before_create=_before_create, delete_hook=_delete_hook, event_prefix="task")
+    policies.register("time-spents", delete="self", owner_column="person_id")
 
 
 def remove_task(tx: Tx, task: Row) -> None:
