@@ -30,6 +30,7 @@ FEATURES = [
     "foxtrack.shotgun.routes",
     "foxtrack.shared_playlists.routes",
     "foxtrack.timesheets.routes",
+    "foxtrack.schedules.routes",
     "foxtrack.departments.routes",
     "foxtrack.crud.routes",
 ]

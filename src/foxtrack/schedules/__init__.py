@@ -1,0 +1,1 @@
+"""Production schedule versions, their task links, and schedule items per task type."""
