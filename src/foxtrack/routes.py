@@ -10,6 +10,8 @@ from fastapi import APIRouter
 # because its paths would otherwise shadow the typed routes.
 FEATURES = [
     "foxtrack.index.routes",
+    "foxtrack.index.status",
+    "foxtrack.index.docs",
     "foxtrack.auth.routes",
     "foxtrack.user.routes",
     "foxtrack.persons.routes",
@@ -28,6 +30,13 @@ FEATURES = [
     "foxtrack.planning.routes",
     "foxtrack.sync.routes",
     "foxtrack.shotgun.routes",
+    "foxtrack.projects.bulk_routes",
+    "foxtrack.tasks.bulk_routes",
+    "foxtrack.user.subscription_routes",
+    "foxtrack.persons.desktop_routes",
+    "foxtrack.planning.reorder_routes",
+    "foxtrack.files.lookup",
+    "foxtrack.csvio.studio_routes",
     "foxtrack.shared_playlists.routes",
     "foxtrack.timesheets.routes",
     "foxtrack.schedules.routes",

@@ -288,3 +288,362 @@ def test_shotgun_import_rules_and_errors(server: RunningServer, admin: Api) -> N
     assert error["id"] not in [e["id"] for e in admin.get("import/shotgun/errors").json()]
     assert admin.delete(f"import/shotgun/errors/{error['id']}").status_code == 404
     assert admin.delete("import/shotgun/errors/not-an-id").status_code == 404
+
+
+# ----------------------------------------------------------------------------- index, stats, docs
+
+
+def test_status_routes_stats_and_docs(server: RunningServer, admin: Api) -> None:
+    resources = requests.get(f"{server.api}/status/resources", timeout=30)
+    assert resources.status_code == 200
+    body = resources.json()
+    assert set(body) == {"date", "cpu", "memory", "jobs"}
+    assert isinstance(body["cpu"]["percent"], list) and body["cpu"]["percent"]
+    assert set(body["cpu"]["loadavg"]) == {"last 1 min", "last 5 min", "last 10 min"}
+    assert body["memory"]["total"] > 0 and 0 <= body["memory"]["percent"] <= 100
+    assert body["jobs"] == {"running_jobs": 0}
+    influx = requests.get(f"{server.url}/status/influx", timeout=10).json()
+    assert influx["database-up"] == 1 and isinstance(influx["time"], float)
+    assert requests.get(f"{server.api}/status/test-event", timeout=10).json() == {"success": True}
+
+    _, artist = _artist(server)
+    assert requests.get(f"{server.api}/stats", headers=artist, timeout=10).status_code == 403
+    assert requests.get(f"{server.api}/stats", timeout=10).status_code == 401
+    before = admin.get("stats").json()
+    assert set(before) == {"number_of_video_previews", "number_of_picture_previews", "number_of_model_previews",
+                           "number_of_comments"}
+    project = gazu.project.new_project(f"Stats {_tag()}", "short")
+    asset_type = gazu.asset.new_asset_type(f"StatsType{_tag()}")
+    asset = gazu.asset.new_asset(project, asset_type, "Box")
+    task_type = gazu.task.get_task_type_by_name("Modeling")
+    task = gazu.task.new_task(asset, task_type)
+    gazu.task.add_comment(task, gazu.task.get_task_status_by_short_name("wip"), "counted")
+    assert admin.get("stats").json()["number_of_comments"] == before["number_of_comments"] + 1
+
+    page = requests.get(f"{server.api}/apidocs/index.html", timeout=10)
+    assert page.status_code == 200 and "swagger" in page.text.lower() and "/openapi.json" in page.text
+    spec = requests.get(f"{server.api}/openapi-raw.json", timeout=10).json()
+    assert spec["openapi"].startswith("3.") and "/import/shotgun/shots" in spec["paths"]
+    assert "/status/resources" in spec["paths"]
+    assert requests.get(f"{server.api}/oauth2-redirect.html", timeout=10).text.lower().count("oauth2") > 0
+    assert requests.get(f"{server.api}/docs/openapi.json", timeout=10).json()["info"]["title"] == spec["info"]["title"]
+    missing = requests.get(f"{server.api}/docs/nothing.js", timeout=10)
+    assert missing.status_code == 404 and missing.json()["error"] is True
+    assert requests.get(f"{server.api}/static/nothing.css", timeout=10).status_code == 404
+
+
+# ----------------------------------------------------------------------------- generic CRUD: plugins, chats
+
+
+def test_plugins_and_chats_crud(server: RunningServer, admin: Api) -> None:
+    assert admin.get("data/plugins").json() == [] or isinstance(admin.get("data/plugins").json(), list)
+    plugin = admin.post("data/plugins", {"plugin_id": f"p-{_tag()}", "name": "Exporter", "version": "1.0.0",
+                                         "maintainer_name": "Studio", "license": "MIT"})
+    assert plugin.status_code == 201, plugin.text
+    row = plugin.json()
+    assert row["type"] == "Plugin" and row["frontend_project_enabled"] is False
+    assert admin.put(f"data/plugins/{row['id']}", {"version": "1.1.0"}).json()["version"] == "1.1.0"
+    assert row["id"] in [p["id"] for p in admin.get("data/plugins").json()]
+    assert admin.post("data/plugins", {"name": "no id"}).status_code == 400
+    _, artist = _artist(server)
+    assert requests.get(f"{server.api}/data/plugins", headers=artist, timeout=10).status_code == 403
+    assert admin.delete(f"data/plugins/{row['id']}").status_code == 204
+    assert admin.get(f"data/plugins/{row['id']}").status_code == 404
+
+    project = gazu.project.new_project(f"Chat {_tag()}", "short")
+    sequence = gazu.shot.new_sequence(project, "SQ01")
+    shot = gazu.shot.new_shot(project, sequence, "SH010")
+    chat = admin.post("data/chats", {"object_id": shot["id"], "object_type": "entity"})
+    assert chat.status_code == 201, chat.text
+    chat_row = chat.json()
+    assert chat_row["type"] == "Chat" and chat_row["object_id"] == shot["id"]
+    me = gazu.client.get_current_user()
+    message = admin.post("data/chat-messages", {"chat_id": chat_row["id"], "person_id": me["id"], "text": "hello"})
+    assert message.status_code == 201 and message.json()["type"] == "ChatMessage"
+    message_id = message.json()["id"]
+    assert admin.put(f"data/chat-messages/{message_id}", {"text": "edited"}).json()["text"] == "edited"
+    assert [m["id"] for m in admin.get(f"data/chat-messages?chat_id={chat_row['id']}").json()] == [message_id]
+    assert admin.get(f"data/chats/{chat_row['id']}").json()["object_id"] == shot["id"]
+    assert admin.put(f"data/chats/{chat_row['id']}", {"last_message": "2024-03-01T10:00:00"}).status_code == 200
+    assert requests.get(f"{server.api}/data/chats", headers=artist, timeout=10).status_code == 403
+    assert admin.delete(f"data/chat-messages/{message_id}").status_code == 204
+    assert admin.get(f"data/chat-messages/{message_id}").status_code == 404
+    assert admin.delete(f"data/chats/{chat_row['id']}").status_code == 204
+
+
+# ----------------------------------------------------------------------------- projects
+
+
+def _production() -> dict[str, Any]:
+    tag = _tag()
+    project = gazu.project.new_project(f"More {tag}", "short")
+    sequence = gazu.shot.new_sequence(project, "SQ01")
+    shot = gazu.shot.new_shot(project, sequence, "SH010")
+    asset_type = gazu.asset.new_asset_type(f"MoreType{tag}")
+    asset = gazu.asset.new_asset(project, asset_type, "Crate")
+    animation = gazu.task.get_task_type_by_name("Animation")
+    modeling = gazu.task.get_task_type_by_name("Modeling")
+    shot_task = gazu.task.new_task(shot, animation)
+    asset_task = gazu.task.new_task(asset, modeling)
+    return {"project": project, "sequence": sequence, "shot": shot, "asset": asset, "asset_type": asset_type,
+            "animation": animation, "modeling": modeling, "shot_task": shot_task, "asset_task": asset_task}
+
+
+def test_settings_batch_and_time_spents(server: RunningServer, admin: Api) -> None:
+    p = _production()
+    project_id = p["project"]["id"]
+    wip = gazu.task.get_task_status_by_short_name("wip")
+    body = {"task_types": [{"task_type_id": p["animation"]["id"], "priority": 3},
+                           {"task_type_id": p["modeling"]["id"]}],
+            "task_status_ids": [wip["id"]], "asset_type_ids": [p["asset_type"]["id"]]}
+    answer = admin.post(f"data/projects/{project_id}/settings/batch", body)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["id"] == project_id and answer.json()["type"] == "Project"
+    full = admin.get(f"data/projects/{project_id}?relations=true").json()
+    assert set(full["task_types"]) == {p["animation"]["id"], p["modeling"]["id"]}
+    assert wip["id"] in full["task_statuses"] and p["asset_type"]["id"] in full["asset_types"]
+    priorities = {t["id"]: t["priority"] for t in gazu.client.get(f"data/projects/{project_id}/task-types")}
+    assert priorities[p["animation"]["id"]] == 3
+    replaced = admin.post(f"data/projects/{project_id}/settings/batch",
+                          {"task_types": [{"task_type_id": p["modeling"]["id"]}], "replace_task_types": True})
+    assert replaced.status_code == 200
+    assert admin.get(f"data/projects/{project_id}?relations=true").json()["task_types"] == [p["modeling"]["id"]]
+    assert admin.post(f"data/projects/{project_id}/settings/batch", {"task_types": "x"}).status_code == 400
+    _, artist = _artist(server)
+    assert requests.post(f"{server.api}/data/projects/{project_id}/settings/batch", json={}, headers=artist,
+                         timeout=10).status_code == 403
+
+    person, _ = _artist(server)
+    for task in (p["shot_task"], p["asset_task"]):
+        gazu.task.assign_task(task, person)
+    gazu.task.set_time_spent(p["shot_task"], person, "2024-03-04", 120)
+    gazu.task.set_time_spent(p["shot_task"], person, "2024-03-06", 60)
+    gazu.task.set_time_spent(p["asset_task"], person, "2024-03-05", 30)
+    spent = admin.get(f"data/projects/{project_id}/time-spents")
+    assert spent.status_code == 200
+    assert sorted(t["duration"] for t in spent.json()) == [30, 60, 120]
+    assert all(t["type"] == "TimeSpent" for t in spent.json())
+    by_type = admin.get(f"data/projects/{project_id}/task-types/{p['animation']['id']}/time-spents")
+    assert by_type.status_code == 200
+    assert [(t["date"][:10], t["duration"]) for t in by_type.json()[person["id"]]] == [
+        ("2024-03-06", 60), ("2024-03-04", 120)]
+    ranged = admin.get(f"data/projects/{project_id}/task-types/{p['animation']['id']}/time-spents"
+                       "?start_date=2024-03-05&end_date=2024-03-31").json()
+    assert [t["duration"] for t in ranged[person["id"]]] == [60]
+    assert admin.get(f"data/projects/{project_id}/task-types/{p['animation']['id']}/time-spents"
+                     "?start_date=nope").status_code == 400
+    assert requests.get(f"{server.api}/data/projects/{project_id}/time-spents", headers=artist,
+                        timeout=10).status_code == 403
+
+
+def test_metadata_descriptors_on_all_projects(server: RunningServer, admin: Api) -> None:
+    first, second = _production()["project"], _production()["project"]
+    name = f"Budget code {_tag()}"
+    created = admin.post("data/metadata-descriptors/all-projects",
+                         {"entity_type": "Shot", "name": name, "data_type": "list", "choices": ["a", "b"]})
+    assert created.status_code == 201, created.text
+    rows = {r["project_id"]: r for r in created.json()}
+    assert {first["id"], second["id"]} <= set(rows)
+    field = rows[first["id"]]["field_name"]
+    assert rows[first["id"]]["choices"] == ["a", "b"] and rows[first["id"]]["type"] == "MetadataDescriptor"
+    again = admin.post("data/metadata-descriptors/all-projects", {"entity_type": "Shot", "name": name})
+    assert again.status_code == 201 and again.json() == []
+    assert admin.post("data/metadata-descriptors/all-projects",
+                      {"entity_type": "Planet", "name": "x"}).status_code == 400
+    assert admin.post("data/metadata-descriptors/all-projects",
+                      {"entity_type": "Shot", "name": "x", "data_type": "colour"}).status_code == 400
+
+    updated = admin.put(f"data/metadata-descriptors/all-projects/{field}",
+                        {"entity_type": "Shot", "data_type": "string", "for_client": True})
+    assert updated.status_code == 200
+    mine = [r for r in updated.json() if r["project_id"] in (first["id"], second["id"])]
+    assert len(mine) == 2 and all(r["for_client"] is True and r["data_type"] == "string" for r in mine)
+    other = f"Other {_tag()}"
+    admin.post("data/metadata-descriptors/all-projects", {"entity_type": "Shot", "name": other})
+    other_field = [d for d in gazu.project.all_metadata_descriptors(first) if d["name"] == other][0]["field_name"]
+    order = admin.post("actions/metadata-descriptors/all-projects/reorder",
+                       {"entity_type": "Shot", "field_order": [other_field, field]})
+    assert order.status_code == 200
+    positions = {d["field_name"]: d["position"] for d in gazu.project.all_metadata_descriptors(first)}
+    assert positions[other_field] < positions[field]
+    assert admin.post("actions/metadata-descriptors/all-projects/reorder",
+                      {"entity_type": "Shot", "field_order": []}).status_code == 400
+
+    _, artist = _artist(server)
+    assert requests.post(f"{server.api}/data/metadata-descriptors/all-projects", json={"name": "x"},
+                         headers=artist, timeout=10).status_code == 403
+    removed = admin.delete(f"data/metadata-descriptors/all-projects/{field}?entity_type=Shot")
+    assert removed.status_code == 200 and {rows[first["id"]]["id"], rows[second["id"]]["id"]} <= set(removed.json())
+    assert field not in {d["field_name"] for d in gazu.project.all_metadata_descriptors(first)}
+    assert admin.delete(f"data/metadata-descriptors/all-projects/{field}").status_code == 400
+
+
+# ----------------------------------------------------------------------------- tasks
+
+
+def test_tasks_priority_main_preview_and_creation(server: RunningServer, admin: Api) -> None:
+    p = _production()
+    ids = [p["shot_task"]["id"], p["asset_task"]["id"]]
+    answer = admin.put("actions/tasks/set-priority", {"task_ids": ids, "priority": 2})
+    assert answer.status_code == 200 and sorted(t["id"] for t in answer.json()) == sorted(ids)
+    assert gazu.task.get_task(ids[0])["priority"] == 2
+    assert admin.put("actions/tasks/set-priority", {"task_ids": ids, "priority": -1}).status_code == 400
+    assert admin.put("actions/tasks/set-priority", {"task_ids": [], "priority": 1}).status_code == 400
+    _, artist = _artist(server)
+    refused = requests.put(f"{server.api}/actions/tasks/set-priority", json={"task_ids": ids, "priority": 4},
+                           headers=artist, timeout=10)
+    assert refused.status_code == 200 and refused.json() == []
+    assert gazu.task.get_task(ids[0])["priority"] == 2
+
+    wip = gazu.task.get_task_status_by_short_name("wip")
+    comment = gazu.task.add_comment(p["shot_task"], wip, "v1")
+    png = Path(__file__).parent / "more-preview.png"
+    from PIL import Image
+
+    Image.new("RGB", (32, 18), (200, 30, 30)).save(png)
+    try:
+        preview = gazu.task.add_preview(p["shot_task"], comment, str(png))
+    finally:
+        png.unlink()
+    main = admin.put("actions/tasks/set-main-preview", {"task_ids": ids})
+    assert main.status_code == 200
+    assert [(e["id"], e["preview_file_id"]) for e in main.json()] == [(p["shot"]["id"], preview["id"])]
+    assert gazu.shot.get_shot(p["shot"]["id"])["preview_file_id"] == preview["id"]
+
+    project_id = p["project"]["id"]
+    edit = gazu.edit.new_edit(p["project"], f"Edit{_tag()}")
+    edit_type = gazu.task.new_task_type(f"Cut{_tag()}", for_entity="Edit")
+    made = admin.post(f"actions/projects/{project_id}/task-types/{edit_type['id']}/edits/create-tasks", [])
+    assert made.status_code == 201 and [t["entity_id"] for t in made.json()] == [edit["id"]]
+    assert admin.post(f"actions/projects/{project_id}/task-types/{edit_type['id']}/edits/create-tasks",
+                      []).json() == []  # already there
+    concept_type = gazu.task.new_task_type(f"Sketch{_tag()}", for_entity="Concept")
+    concept = gazu.concept.new_concept(p["project"], f"Concept{_tag()}") if hasattr(gazu, "concept") else None
+    concepts = admin.post(f"actions/projects/{project_id}/task-types/{concept_type['id']}/concepts/create-tasks",
+                          [])
+    assert concepts.status_code == 201
+    if concept is not None:
+        assert [t["entity_id"] for t in concepts.json()] == [concept["id"]]
+    layout = gazu.task.get_task_type_by_name("Layout")
+    by_type = admin.post(f"actions/projects/{project_id}/task-types/{layout['id']}/create-tasks/sequence", [])
+    assert by_type.status_code == 201 and [t["entity_id"] for t in by_type.json()] == [p["sequence"]["id"]]
+    assert by_type.json()[0]["task_type_id"] == layout["id"]
+    assert admin.post(f"actions/projects/{project_id}/task-types/{layout['id']}/create-tasks/planet",
+                      []).status_code == 404
+    assert requests.post(f"{server.api}/actions/projects/{project_id}/task-types/{layout['id']}/edits/create-tasks",
+                         json=[], headers=artist, timeout=10).status_code == 403
+
+
+# ----------------------------------------------------------------------------- user, persons, files, exports
+
+
+def test_bulk_and_sequence_subscriptions(server: RunningServer, admin: Api) -> None:
+    p = _production()
+    ids = [p["shot_task"]["id"], p["asset_task"]["id"]]
+    made = admin.post("actions/user/tasks/subscribe", {"task_ids": ids})
+    assert made.status_code == 201
+    assert sorted(s["task_id"] for s in made.json()) == sorted(ids) and made.json()[0]["type"] == "Subscription"
+    assert gazu.client.get(f"data/user/tasks/{ids[0]}/subscribed") is True
+    assert admin.post("actions/user/tasks/subscribe", {"task_ids": ids}).json()[0]["id"] in [
+        s["id"] for s in made.json()]
+    gone = admin.post("actions/user/tasks/unsubscribe", {"task_ids": ids})
+    assert gone.status_code == 200 and gone.json() == ids
+    assert gazu.client.get(f"data/user/tasks/{ids[1]}/subscribed") is False
+    assert admin.post("actions/user/tasks/subscribe", {"task_ids": []}).status_code == 400
+    assert admin.post("actions/user/tasks/subscribe", {"task_ids": [str(uuid.uuid4())]}).status_code == 404
+
+    sequence, animation = p["sequence"]["id"], p["animation"]["id"]
+    path = f"sequences/{sequence}/task-types/{animation}"
+    assert admin.get(f"data/user/{path}/subscribed").json() is False
+    sub = admin.post(f"actions/user/{path}/subscribe")
+    assert sub.status_code == 201
+    assert (sub.json()["entity_id"], sub.json()["task_type_id"]) == (sequence, animation)
+    assert admin.get(f"data/user/{path}/subscribed").json() is True
+    assert admin.get(f"data/user/entities/{sequence}/task-types/{animation}/subscribed").json() is True
+    assert admin.delete(f"actions/user/{path}/unsubscribe").status_code == 204
+    assert admin.get(f"data/user/{path}/subscribed").json() is False
+    assert admin.get("data/user/sequences/nope/task-types/nope/subscribed").status_code == 400
+    _, outsider = _artist(server)
+    assert requests.get(f"{server.api}/data/user/{path}/subscribed", headers=outsider,
+                        timeout=10).status_code == 403
+
+
+def test_person_desktop_logins_and_department_persons(server: RunningServer, admin: Api) -> None:
+    person, artist = _artist(server)
+    user = Api(server, artist)
+    mine = user.post(f"data/persons/{person['id']}/desktop-login-logs", {"date": "2024-03-04T09:00:00"})
+    assert mine.status_code == 201 and mine.json()["type"] == "DesktopLoginLog"
+    assert mine.json()["person_id"] == person["id"] and mine.json()["date"].startswith("2024-03-04T09:00:00")
+    assert admin.post(f"data/persons/{person['id']}/desktop-login-logs", {}).status_code == 201
+    listed = user.get(f"data/persons/{person['id']}/desktop-login-logs").json()
+    assert len(listed) == 2 and listed[-1]["id"] == mine.json()["id"]  # newest first
+    assert [r["id"] for r in admin.get(f"data/persons/{person['id']}/desktop-login-logs").json()] == [
+        r["id"] for r in listed]
+    admin_id = gazu.client.get_current_user()["id"]
+    assert user.get(f"data/persons/{admin_id}/desktop-login-logs").status_code == 403
+    assert user.post(f"data/persons/{admin_id}/desktop-login-logs", {}).status_code == 403
+    assert user.post(f"data/persons/{person['id']}/desktop-login-logs", {"date": "soon"}).status_code == 400
+    assert admin.get(f"data/persons/{uuid.uuid4()}/desktop-login-logs").status_code == 404
+
+    department = gazu.person.new_department(f"Dept {_tag()}")
+    gazu.person.add_person_to_department(person, department)
+    members = admin.get(f"data/departments/{department['id']}/persons")
+    assert members.status_code == 200 and [m["id"] for m in members.json()] == [person["id"]]
+    assert members.json()[0]["email"] == person["email"]
+    seen = user.get(f"data/departments/{department['id']}/persons").json()
+    assert [m["id"] for m in seen] == [person["id"]] and "email" not in seen[0]
+    assert admin.get(f"data/departments/{uuid.uuid4()}/persons").status_code == 404
+
+
+def test_files_csv_exports_and_reorders(server: RunningServer, admin: Api) -> None:
+    p = _production()
+    working = admin.post("data/working-files", {"name": "main", "revision": 1, "task_id": p["shot_task"]["id"],
+                                                "entity_id": p["shot"]["id"]}).json()
+    found = admin.get(f"data/files/{working['id']}")
+    assert found.status_code == 200 and found.json()["type"] == "WorkingFile"
+    assert found.json()["task_id"] == p["shot_task"]["id"]
+    output = admin.post("data/output-files", {"name": "cache", "revision": 1, "entity_id": p["asset"]["id"],
+                                              "task_type_id": p["modeling"]["id"]}).json()
+    assert admin.get(f"data/files/{output['id']}").json()["type"] == "OutputFile"
+    assert admin.get(f"data/files/{uuid.uuid4()}").status_code == 404
+    _, outsider = _artist(server)
+    assert requests.get(f"{server.api}/data/files/{working['id']}", headers=outsider, timeout=10).status_code == 403
+
+    person, _ = _artist(server)
+    gazu.task.assign_task(p["shot_task"], person)
+    gazu.task.set_time_spent(p["shot_task"], person, "2024-03-04", 90)
+    tasks_csv = admin.get("export/csv/tasks.csv")
+    assert tasks_csv.status_code == 200 and tasks_csv.headers["content-type"].startswith("text/csv")
+    assert "kitsu_tasks_export.csv" in tasks_csv.headers["content-disposition"]
+    lines = [line.split(";") for line in tasks_csv.text.splitlines()]
+    assert lines[0][:3] == ["Project", "Task Type", "Episode"] and lines[0][-1] == "Task Status"
+    shot_line = [line for line in lines if line[0] == p["project"]["name"] and line[5] == "SH010"]
+    assert shot_line and shot_line[0][3] == "SQ01" and f"{person['first_name']} {person['last_name']}" in shot_line[0][7]
+    spent = admin.get("export/csv/time-spents.csv")
+    assert spent.status_code == 200 and "open_projects_time_spents_export" in spent.headers["content-disposition"]
+    rows = [line.split(";") for line in spent.text.splitlines()]
+    assert rows[0] == ["Project", "Person", "Entity Type Name", "Entity", "Task Type", "Date", "Time spent"]
+    assert [p["project"]["name"], f"{person['first_name']} {person['last_name']}", "Shot", "SQ01 / SH010",
+            "Animation", "2024-03-04", "90.0"] in rows
+    assert requests.get(f"{server.api}/export/csv/tasks.csv", headers=outsider, timeout=10).status_code == 403
+
+    first, second = gazu.task.new_task_type(f"TT1{_tag()}"), gazu.task.new_task_type(f"TT2{_tag()}")
+    ordered = admin.post("actions/task-types/reorder", {"task_type_ids": [second["id"], first["id"], "nope"]})
+    assert ordered.status_code == 200 and [(t["id"], t["priority"]) for t in ordered.json()] == [
+        (second["id"], 1), (first["id"], 2)]
+    assert admin.post("actions/task-types/reorder", {"ids": []}).status_code == 400
+    assert requests.post(f"{server.api}/actions/task-types/reorder", json={"task_type_ids": []}, headers=outsider,
+                         timeout=10).status_code == 403
+    template = admin.post("data/project-templates", {"name": f"Template {_tag()}"}).json()
+    types = admin.post(f"actions/project-templates/{template['id']}/task-types/reorder",
+                       {"task_type_ids": [first["id"], second["id"]]})
+    assert types.status_code == 200 and [(t["task_type_id"], t["priority"]) for t in types.json()] == [
+        (first["id"], 1), (second["id"], 2)]
+    listed = admin.get(f"data/project-templates/{template['id']}/task-types").json()
+    assert [t["id"] for t in listed] == [first["id"], second["id"]]
+    wip, done = gazu.task.get_task_status_by_short_name("wip"), gazu.task.get_task_status_by_short_name("done")
+    statuses = admin.post(f"actions/project-templates/{template['id']}/task-statuses/reorder",
+                          {"task_status_ids": [done["id"], wip["id"]]})
+    assert statuses.status_code == 200 and [s["priority"] for s in statuses.json()] == [1, 2]
+    assert admin.post(f"actions/project-templates/{uuid.uuid4()}/task-statuses/reorder",
+                      {"task_status_ids": []}).status_code == 404
