@@ -647,3 +647,154 @@ def test_files_csv_exports_and_reorders(server: RunningServer, admin: Api) -> No
     assert statuses.status_code == 200 and [s["priority"] for s in statuses.json()] == [1, 2]
     assert admin.post(f"actions/project-templates/{uuid.uuid4()}/task-statuses/reorder",
                       {"task_status_ids": []}).status_code == 404
+
+
+# ----------------------------------------------------------------------------- castings, concepts, burndown
+
+
+def test_castings_in_one_call_and_concept_folders(server: RunningServer, admin: Api) -> None:
+    p = _production()
+    project_id, shot, asset = p["project"]["id"], p["shot"], p["asset"]
+    other = gazu.shot.new_shot(p["project"], p["sequence"], "SH020")
+    body = {shot["id"]: [{"asset_id": asset["id"], "nb_occurences": 2}], other["id"]: []}
+    answer = admin.put(f"data/projects/{project_id}/entities/casting", body)
+    assert answer.status_code == 200 and set(answer.json()) == {shot["id"], other["id"]}
+    assert [(c["asset_id"], c["nb_occurences"]) for c in gazu.casting.get_shot_casting(shot)] == [(asset["id"], 2)]
+    bad = admin.put(f"data/projects/{project_id}/entities/casting", [])
+    assert bad.status_code == 400 and bad.json()["message"].startswith("Request body must be a JSON object")
+    foreign = _production()["shot"]
+    assert admin.put(f"data/projects/{project_id}/entities/casting", {foreign["id"]: []}).status_code == 400
+    _, artist = _artist(server)
+    assert requests.put(f"{server.api}/data/projects/{project_id}/entities/casting", json={}, headers=artist,
+                        timeout=10).status_code == 403
+
+    folder = admin.post(f"data/projects/{project_id}/concept-folders", {"name": "Characters"})
+    assert folder.status_code == 201, folder.text
+    row = folder.json()
+    assert (row["name"], row["project_id"], row["type"]) == ("Characters", project_id, "ConceptFolder")
+    assert row["created_by"] == gazu.client.get_current_user()["id"]
+    assert admin.post(f"data/projects/{project_id}/concept-folders", {"name": "Characters"}).json()["id"] == row["id"]
+    props = admin.post(f"data/projects/{project_id}/concept-folders", {"name": "Props"}).json()
+    assert [f["name"] for f in admin.get(f"data/projects/{project_id}/concept-folders").json()] == [
+        "Characters", "Props"]
+    assert admin.put(f"data/concept-folders/{props['id']}", {"name": "Characters"}).status_code == 400
+    renamed = admin.put(f"data/concept-folders/{props['id']}", {"name": "Sets"})
+    assert renamed.status_code == 200 and renamed.json()["name"] == "Sets"
+    assert admin.post(f"data/projects/{project_id}/concept-folders", {}).status_code == 400
+
+    concept = gazu.concept.new_concept(p["project"], f"Hero{_tag()}")
+    moved = admin.post(f"actions/projects/{project_id}/move-concepts",
+                       {"concept_ids": [concept["id"], shot["id"], "nope"], "concept_folder_id": row["id"]})
+    assert moved.status_code == 200 and moved.json() == [concept["id"]]
+    assert gazu.concept.get_concept(concept["id"])["parent_id"] == row["id"]
+    assert admin.delete(f"data/concept-folders/{row['id']}").status_code == 204
+    assert gazu.concept.get_concept(concept["id"])["parent_id"] is None
+    assert admin.put(f"data/concept-folders/{row['id']}", {"name": "x"}).status_code == 404
+    back = admin.post(f"actions/projects/{project_id}/move-concepts", {"concept_ids": [concept["id"]]})
+    assert back.status_code == 200 and back.json() == [concept["id"]]
+    assert requests.post(f"{server.api}/data/projects/{project_id}/concept-folders", json={"name": "x"},
+                         headers=artist, timeout=10).status_code == 403
+    assert requests.get(f"{server.api}/data/projects/{project_id}/concept-folders", headers=artist,
+                        timeout=10).status_code == 403
+
+
+def test_open_tasks_burndown_and_to_check_filter_values(server: RunningServer, admin: Api) -> None:
+    p = _production()
+    project_id = p["project"]["id"]
+    gazu.task.update_task({"id": p["shot_task"]["id"], "start_date": "2024-03-01", "due_date": "2024-03-20",
+                           "estimation": 600})
+    gazu.task.update_task({"id": p["asset_task"]["id"], "start_date": "2024-03-04", "due_date": "2024-03-10",
+                           "estimation": 300})
+    done = gazu.task.get_task_status_by_short_name("done")
+    gazu.task.add_comment(p["asset_task"], done, "finished")
+    burndown = admin.get(f"data/tasks/open-tasks/burndown?project_id={project_id}")
+    assert burndown.status_code == 200, burndown.text
+    body = burndown.json()
+    assert (body["total"], body["total_estimation"]) == (2, 900.0)
+    assert (body["start_date"], body["end_date"]) == ("2024-03-01", "2024-03-20")
+    assert len(body["done_by_day"]) == 1 and body["done_by_day"][0]["done"] == 1
+    assert body["done_by_day"][0]["done_estimation"] == 300.0
+    unassigned = admin.get(f"data/tasks/open-tasks/burndown?project_id={project_id}&person_id=unassigned").json()
+    assert unassigned["total"] == 2
+    person, _ = _artist(server)
+    gazu.task.assign_task(p["shot_task"], person)
+    mine = admin.get(f"data/tasks/open-tasks/burndown?project_id={project_id}&person_id={person['id']}").json()
+    assert (mine["total"], mine["done_by_day"]) == (1, [])
+    assert admin.get("data/tasks/open-tasks/burndown?project_id=nope").status_code == 400
+
+    wfa = gazu.task.get_task_status_by_short_name("wfa")
+    gazu.task.add_comment(p["shot_task"], wfa, "please check")
+    gazu.project.add_person_to_team(p["project"], gazu.client.get_current_user())  # tasks to check: own teams
+    values = admin.get("data/user/tasks-to-check/filter-values")
+    assert values.status_code == 200
+    body = values.json()
+    assert set(body) == {"project_ids", "task_type_ids", "task_status_ids", "episode_ids", "person_ids"}
+    assert project_id in body["project_ids"] and p["animation"]["id"] in body["task_type_ids"]
+    assert wfa["id"] in body["task_status_ids"] and person["id"] in body["person_ids"]
+
+
+# ----------------------------------------------------------------------------- auth
+
+
+def test_change_password_and_app_login(server: RunningServer, admin: Api) -> None:
+    import base64
+    import hashlib
+    import secrets
+
+    person, headers = _artist(server)
+    user = Api(server, headers)
+    assert user.post("auth/change-password", {"old_password": "more-password-1"}).status_code == 400
+    wrong = user.post("auth/change-password", {"old_password": "nope-nope-1", "password": "another-pass-2",
+                                               "password_2": "another-pass-2"})
+    assert wrong.status_code == 400 and wrong.json() == {"error": True, "message": "Old password is wrong."}
+    short = user.post("auth/change-password", {"old_password": "more-password-1", "password": "short",
+                                               "password_2": "short"})
+    assert short.json()["message"] == "Password is too short."
+    mismatch = user.post("auth/change-password", {"old_password": "more-password-1", "password": "another-pass-2",
+                                                  "password_2": "another-pass-3"})
+    assert mismatch.json()["message"] == "Confirmation password doesn't match."
+    changed = user.post("auth/change-password", {"old_password": "more-password-1", "password": "another-pass-2",
+                                                 "password_2": "another-pass-2"})
+    assert changed.status_code == 200 and changed.json() == {"success": True}
+    login = requests.post(f"{server.api}/auth/login", json={"email": person["email"], "password": "another-pass-2"},
+                          timeout=10)
+    assert login.status_code == 200 and login.json()["login"] is True
+    assert requests.post(f"{server.api}/auth/login", json={"email": person["email"], "password": "more-password-1"},
+                         timeout=10).status_code == 400
+
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    for bad in ("", "short", challenge + "A", "+" * 43):
+        assert user.post("auth/app-login/code", {"code_challenge": bad}).status_code == 400, bad
+    minted = user.post("auth/app-login/code", {"code_challenge": challenge})
+    assert minted.status_code == 201
+    code = minted.json()["code"]
+    browser = {"User-Agent": "Mozilla/5.0 (X11) Chrome/120.0 Safari/537.36"}
+    traded = requests.post(f"{server.api}/auth/app-login/token", json={"code": code, "code_verifier": verifier},
+                           headers=browser, timeout=10)
+    assert traded.status_code == 200, traded.text
+    data = traded.json()
+    assert data["login"] is True and data["user"]["id"] == person["id"] and "organisation" in data
+    assert "password" not in data["user"] and "set-cookie" not in traded.headers
+    check = requests.get(f"{server.api}/auth/authenticated",
+                         headers={"Authorization": f"Bearer {data['access_token']}"}, timeout=10)
+    assert check.status_code == 200 and check.json()["user"]["id"] == person["id"]
+    assert requests.get(f"{server.api}/auth/refresh-token", headers={"Authorization": f"Bearer {data['refresh_token']}"},
+                        timeout=10).status_code == 200
+    again = requests.post(f"{server.api}/auth/app-login/token", json={"code": code, "code_verifier": verifier},
+                          timeout=10)
+    assert again.status_code == 400  # single use
+    second = user.post("auth/app-login/code", {"code_challenge": challenge}).json()["code"]
+    wrong_verifier = requests.post(f"{server.api}/auth/app-login/token",
+                                   json={"code": second, "code_verifier": secrets.token_urlsafe(48)}, timeout=10)
+    unknown = requests.post(f"{server.api}/auth/app-login/token",
+                            json={"code": secrets.token_urlsafe(32), "code_verifier": verifier}, timeout=10)
+    assert wrong_verifier.status_code == unknown.status_code == 400 and wrong_verifier.json() == unknown.json()
+    burnt = requests.post(f"{server.api}/auth/app-login/token", json={"code": second, "code_verifier": verifier},
+                          timeout=10)
+    assert burnt.status_code == 400  # the failed attempt burnt the code
+    assert requests.post(f"{server.api}/auth/app-login/code", json={"code_challenge": challenge},
+                         timeout=10).status_code == 401
+    bot = gazu.person.new_bot(f"Bot {_tag()}", f"bot-{_tag()}@example.com")
+    assert requests.post(f"{server.api}/auth/app-login/code", json={"code_challenge": challenge},
+                         headers={"Authorization": f"Bearer {bot['access_token']}"}, timeout=10).status_code == 403

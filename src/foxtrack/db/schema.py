@@ -836,6 +836,17 @@ chat_message = table("chat_message", Ref("chat_id", "chat", nullable=False), Ref
                      Text("text"))
 desktop_login_log = table("desktop_login_log", Ref("person_id", "person", nullable=False), Ts("date", index=True))
 
+# ----------------------------------------------------------------------------- concept folders
+
+# the folders a production's concepts are sorted in; a concept names its folder through its parent_id
+concept_folder = table(
+    "concept_folder",
+    Str("name", 80, nullable=False),
+    Ref("project_id", "project", nullable=False),
+    Uid("created_by"),
+    sa.UniqueConstraint("project_id", "name", name="concept_folder_uc"),
+)
+
 # ----------------------------------------------------------------------------- plugins, import errors
 
 # what Zou's plugin manager records of an installed plugin (foxtrack installs none; the CRUD serves them)

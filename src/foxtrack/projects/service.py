@@ -116,6 +116,7 @@ def cascade_delete(tx: Tx, project_id: str) -> None:
     tx.delete(s.search_filter, s.search_filter.c.project_id == project_id)
     tx.delete(s.search_filter_group, s.search_filter_group.c.project_id == project_id)
     tx.delete(s.api_event, s.api_event.c.project_id == project_id)
+    tx.delete(s.concept_folder, s.concept_folder.c.project_id == project_id)
     for rel in PROJECT.relations.values():
         tx.delete(rel.table, rel.table.c[rel.local] == project_id)
     tx.delete(s.project, s.project.c.id == project_id)

@@ -1,5 +1,5 @@
-"""``PUT actions/tasks/set-priority``, ``PUT actions/tasks/set-main-preview`` and task creation for
-edits, concepts and entities of a named type."""
+"""``PUT actions/tasks/set-priority``, ``PUT actions/tasks/set-main-preview``, task creation for
+edits, concepts and entities of a named type, and the open tasks' burndown."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from starlette.responses import Response
 from foxtrack.core.context import Ctx
 from foxtrack.core.http import JsonAny, JsonBody
 from foxtrack.core.jsonutil import created, ok
-from foxtrack.tasks import bulk
+from foxtrack.tasks import bulk, open_tasks
 
 router = APIRouter(tags=["tasks"])
 
@@ -45,3 +45,9 @@ def create_entity_tasks(project_id: str, task_type_id: str, entity_type: str, pa
     (``episode_id`` narrows them)."""
     return created(bulk.create_tasks(ctx, project_id, task_type_id, entity_type, payload,
                                      request.query_params.get("episode_id")))
+
+
+@router.get("/data/tasks/open-tasks/burndown")
+def open_tasks_burndown(request: Request, ctx: Ctx) -> Response:
+    """Burndown figures of the open tasks matching the open-task filters (``person_id=unassigned`` too)."""
+    return ok(open_tasks.open_tasks_burndown(ctx, dict(request.query_params)))

@@ -9,25 +9,30 @@ import sqlalchemy as sa
 from foxtrack.core import permissions as perm
 from foxtrack.core.context import RequestContext
 from foxtrack.core.errors import BadRequest
-from foxtrack.core.http import pagination
+from foxtrack.core.http import pagination, query_int
 from foxtrack.core.jsonutil import is_uuid
 from foxtrack.core.models import TASK
 from foxtrack.db import schema as s
 
 Row = dict[str, Any]
+# the shot's sequence and the sequence's episode, joined to every open-task query
+SEQUENCE, EPISODE = s.entity.alias("sequence"), s.entity.alias("episode")
 FILTERS = ("project_id", "task_type_id", "task_status_id", "person_id", "episode_id", "studio_id", "department_id")
 
 
-def open_tasks(ctx: RequestContext, params: dict[str, str]) -> Row:
+def _filters(ctx: RequestContext, params: dict[str, str], unfinished: bool) -> tuple[list[sa.ColumnElement[bool]],
+                                                                                      sa.FromClause]:
+    """The tasks of open projects matching the open-task filters (``unfinished``: not done), and the
+    join of task, project, type, status, entity, sequence and episode they apply to."""
     t, e, et, p, tt, ts = s.task, s.entity, s.entity_type, s.project, s.task_type, s.task_status
-    seq, ep = e.alias("sequence"), e.alias("episode")
+    seq, ep = SEQUENCE, EPISODE
     for key in FILTERS:
-        if params.get(key) and not is_uuid(params[key]):
+        if params.get(key) and not is_uuid(params[key]) and not (key == "person_id" and params[key] == "unassigned"):
             raise BadRequest("Malformed ID.")
-    window = pagination(params, 100, default_page=1)
-    limit, page = window.limit, window.page
     open_status = sa.select(s.project_status.c.id).where(s.project_status.c.name == "Open")
-    clauses: list[sa.ColumnElement[bool]] = [p.c.project_status_id.in_(open_status), ts.c.is_done.isnot(True)]
+    clauses: list[sa.ColumnElement[bool]] = [p.c.project_status_id.in_(open_status)]
+    if unfinished:
+        clauses.append(ts.c.is_done.isnot(True))
     scope = perm.project_scope(ctx, t.c.project_id)
     if scope is not None:
         clauses.append(scope)
@@ -38,7 +43,9 @@ def open_tasks(ctx: RequestContext, params: dict[str, str]) -> Row:
         clauses.append(t.c.task_type_id == params["task_type_id"])
     if params.get("task_status_id"):
         clauses.append(t.c.task_status_id == params["task_status_id"])
-    if params.get("person_id"):
+    if params.get("person_id") == "unassigned":
+        clauses.append(t.c.id.not_in(sa.select(link.c.task_id)))
+    elif params.get("person_id"):
         clauses.append(t.c.id.in_(sa.select(link.c.task_id).where(link.c.person_id == params["person_id"])))
     if params.get("episode_id"):
         clauses.append(sa.or_(ep.c.id == params["episode_id"], e.c.source_id == params["episode_id"]))
@@ -50,12 +57,23 @@ def open_tasks(ctx: RequestContext, params: dict[str, str]) -> Row:
     for key, column in (("start_date", t.c.start_date), ("due_date", t.c.due_date)):
         if params.get(key):
             clauses.append(column >= params[key][:10])
+    if params.get("priority"):
+        clauses.append(t.c.priority == query_int(params, "priority", 0, minimum=0))
     joined = (
         t.join(p, p.c.id == t.c.project_id).join(tt, tt.c.id == t.c.task_type_id)
         .join(ts, ts.c.id == t.c.task_status_id).join(e, e.c.id == t.c.entity_id)
         .join(et, et.c.id == e.c.entity_type_id)
         .outerjoin(seq, seq.c.id == e.c.parent_id).outerjoin(ep, ep.c.id == seq.c.parent_id)
     )
+    return clauses, joined
+
+
+def open_tasks(ctx: RequestContext, params: dict[str, str]) -> Row:
+    t, e, et, p, tt, ts = s.task, s.entity, s.entity_type, s.project, s.task_type, s.task_status
+    clauses, joined = _filters(ctx, params, unfinished=True)
+    seq, ep = SEQUENCE, EPISODE
+    window = pagination(params, 100, default_page=1)
+    limit, page = window.limit, window.page
     extra = [p.c.name, p.c.has_avatar, e.c.name, e.c.description, e.c.data, e.c.preview_file_id, e.c.source_id,
              et.c.name, e.c.canceled, seq.c.name, ep.c.id, ep.c.name, tt.c.for_entity, tt.c.name, ts.c.name,
              tt.c.color, ts.c.color, ts.c.short_name]
@@ -127,3 +145,25 @@ def open_tasks_stats(ctx: RequestContext) -> dict[str, Row]:
                                           "amount_done": int(amount_done or 0), "total_duration": float(duration),
                                           "total_estimation": float(estimation)})
     return out
+
+
+def open_tasks_burndown(ctx: RequestContext, params: dict[str, str]) -> Row:
+    """``data/tasks/open-tasks/burndown``: for the tasks of open projects matching the open-task
+    filters, done or not: their number and estimation, the schedule bounds (task start and due
+    dates, else the projects' dates) and the tasks done per day."""
+    t, p, ts = s.task, s.project, s.task_status
+    clauses, joined = _filters(ctx, params, unfinished=False)
+    day = sa.func.substr(sa.func.coalesce(t.c.done_date, t.c.end_date), 1, 10)
+    with ctx.read() as conn:
+        total, estimation, first, last, first_project, last_project = conn.execute(
+            sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(t.c.estimation), 0), sa.func.min(t.c.start_date),
+                      sa.func.max(t.c.due_date), sa.func.min(p.c.start_date), sa.func.max(p.c.end_date))
+            .select_from(joined).where(*clauses)).one()
+        done = conn.execute(
+            sa.select(day, sa.func.count(), sa.func.coalesce(sa.func.sum(t.c.estimation), 0))
+            .select_from(joined).where(*clauses, ts.c.is_done.is_(True), day.is_not(None))
+            .group_by(day).order_by(day)).all()
+    start, end = first or first_project, last or last_project
+    return {"total": total, "total_estimation": float(estimation), "start_date": start[:10] if start else None,
+            "end_date": end[:10] if end else None,
+            "done_by_day": [{"date": d, "done": n, "done_estimation": float(e)} for d, n, e in done]}
