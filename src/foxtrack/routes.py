@@ -42,6 +42,8 @@ FEATURES = [
     "foxtrack.user.to_check",
     "foxtrack.auth.change_password",
     "foxtrack.auth.app_login",
+    "foxtrack.previews.backgrounds",
+    "foxtrack.shared_playlists.attachments",
     "foxtrack.shared_playlists.routes",
     "foxtrack.timesheets.routes",
     "foxtrack.schedules.routes",

@@ -798,3 +798,87 @@ def test_change_password_and_app_login(server: RunningServer, admin: Api) -> Non
     bot = gazu.person.new_bot(f"Bot {_tag()}", f"bot-{_tag()}@example.com")
     assert requests.post(f"{server.api}/auth/app-login/code", json={"code_challenge": challenge},
                          headers={"Authorization": f"Bearer {bot['access_token']}"}, timeout=10).status_code == 403
+
+
+# ----------------------------------------------------------------------------- files: backgrounds, guest attachments
+
+
+def test_preview_background_file_upload_and_download(server: RunningServer, admin: Api, tmp_path: Path) -> None:
+    background = admin.post("data/preview-background-files", {"name": f"Studio {_tag()}"}).json()
+    hdr = tmp_path / "studio.hdr"
+    # a minimal Radiance HDR image: 2x2 pixels, flat RGBE
+    hdr.write_bytes(b"#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 2 +X 2\n" + bytes([128, 64, 32, 129]) * 4)
+    url = f"{server.api}/pictures/preview-background-files/{background['id']}"
+    with hdr.open("rb") as f:
+        uploaded = requests.post(url, files={"file": ("studio.hdr", f)}, headers=admin.headers, timeout=30)
+    assert uploaded.status_code == 201, uploaded.text
+    row = uploaded.json()
+    assert (row["id"], row["extension"], row["original_name"]) == (background["id"], "hdr", "studio")
+    assert row["file_size"] == hdr.stat().st_size
+    download = admin.get(f"pictures/preview-background-files/{background['id']}.hdr")
+    assert download.status_code == 200 and download.content == hdr.read_bytes()
+    assert "studio.hdr" in download.headers["content-disposition"]
+    assert admin.get(f"pictures/preview-background-files/{background['id']}.png").status_code == 404
+    _, artist = _artist(server)
+    with hdr.open("rb") as f:
+        assert requests.post(url, files={"file": ("studio.hdr", f)}, headers=artist, timeout=30).status_code == 403
+    assert requests.post(url, headers=admin.headers, timeout=30).status_code == 400  # no file
+    with hdr.open("rb") as f:  # another kind of file: refused, and the background goes (as in Zou)
+        wrong = requests.post(url, files={"file": ("studio.png", f)}, headers=admin.headers, timeout=30)
+    assert wrong.status_code == 400 and wrong.json()["message"] == "Wrong file format, extension: png"
+    assert admin.get(f"data/preview-background-files/{background['id']}").status_code == 404
+
+
+def test_guest_comment_attachments_and_review_avatars(server: RunningServer, admin: Api, tmp_path: Path) -> None:
+    p = _production()
+    wip = gazu.task.get_task_status_by_short_name("wip")
+    picture = tmp_path / "frame.png"
+    from PIL import Image
+
+    Image.new("RGB", (64, 36), (10, 200, 90)).save(picture)
+    _, preview = gazu.task.publish_preview(p["shot_task"], wip, comment="v1", preview_file_path=str(picture))
+    playlist = gazu.playlist.new_playlist(p["project"], f"Review {_tag()}")
+    gazu.playlist.add_entity_to_playlist(playlist, p["shot"], preview)
+    link = gazu.client.post(f"data/playlists/{playlist['id']}/share", {})
+    base = f"{server.api}/shared/playlists/{link['token']}"
+    guest = requests.post(f"{base}/guest", json={"first_name": "Ann"}, timeout=10).json()
+    comment = requests.post(f"{base}/comments", json={"task_id": p["shot_task"]["id"], "text": "see sketch",
+                                                      "guest_id": guest["id"], "task_status_id": wip["id"]},
+                            timeout=10).json()
+    note = tmp_path / "note.txt"
+    note.write_text("more contrast")
+    with note.open("rb") as f:
+        added = requests.post(f"{base}/comments/{comment['id']}/attachments", data={"guest_id": guest["id"]},
+                              files={"file": ("note.txt", f, "text/plain")}, timeout=30)
+    assert added.status_code == 201, added.text
+    [attachment] = added.json()["attachment_files"]
+    assert attachment["name"] == "note.txt"
+    got = requests.get(f"{base}/attachment-files/{attachment['id']}/file/note.txt", timeout=10)
+    assert got.status_code == 200 and got.text == "more contrast"
+    with note.open("rb") as f:
+        stranger = requests.post(f"{base}/comments/{comment['id']}/attachments", data={"guest_id": str(uuid.uuid4())},
+                                 files={"file": ("note.txt", f)}, timeout=30)
+    assert stranger.status_code == 403
+    studio = gazu.task.add_comment(p["shot_task"], wip, "internal")
+    internal = gazu.task.add_attachment_files_to_comment(p["shot_task"], studio, [str(note)])
+    hidden = requests.get(f"{base}/attachment-files/{internal[0]['id']}/file/note.txt", timeout=10)
+    assert hidden.status_code == 404 and hidden.json() == {"error": "Attachment not found"}
+
+    removed = requests.delete(f"{base}/comments/{comment['id']}/attachments/{attachment['id']}",
+                              json={"guest_id": guest["id"]}, timeout=10)
+    assert removed.status_code == 204
+    assert requests.get(f"{base}/attachment-files/{attachment['id']}/file/note.txt", timeout=10).status_code == 404
+    assert requests.delete(f"{base}/comments/{comment['id']}/attachments/{attachment['id']}",
+                           json={"guest_id": guest["id"]}, timeout=10).status_code == 404
+
+    me = gazu.client.get_current_user()
+    gazu.project.add_person_to_team(p["project"], me)
+    avatar = tmp_path / "me.png"
+    Image.new("RGB", (32, 32), (255, 0, 0)).save(avatar)
+    gazu.files.upload_person_avatar(me, str(avatar))
+    face = requests.get(f"{base}/pictures/thumbnails/persons/{me['id']}.png", timeout=10)
+    assert face.status_code == 200 and face.content[:4] == b"\x89PNG"
+    outsider, _ = _artist(server)
+    assert requests.get(f"{base}/pictures/thumbnails/persons/{outsider['id']}.png", timeout=10).status_code == 404
+    assert requests.get(f"{server.api}/shared/playlists/nope/pictures/thumbnails/persons/{me['id']}.png",
+                        timeout=10).status_code == 404
