@@ -43,6 +43,7 @@ FEATURES = [
     "foxtrack.auth.change_password",
     "foxtrack.auth.app_login",
     "foxtrack.previews.backgrounds",
+    "foxtrack.previews.annotated",
     "foxtrack.shared_playlists.attachments",
     "foxtrack.shared_playlists.routes",
     "foxtrack.timesheets.routes",

@@ -882,3 +882,49 @@ def test_guest_comment_attachments_and_review_avatars(server: RunningServer, adm
     assert requests.get(f"{base}/pictures/thumbnails/persons/{outsider['id']}.png", timeout=10).status_code == 404
     assert requests.get(f"{server.api}/shared/playlists/nope/pictures/thumbnails/persons/{me['id']}.png",
                         timeout=10).status_code == 404
+
+
+# ----------------------------------------------------------------------------- annotated frames
+
+
+def test_annotated_frames_of_a_picture_preview(server: RunningServer, admin: Api, tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    from PIL import Image
+
+    p = _production()
+    wip = gazu.task.get_task_status_by_short_name("wip")
+    picture = tmp_path / "frame.png"
+    Image.new("RGB", (200, 100), (255, 255, 255)).save(picture)
+    _, preview = gazu.task.publish_preview(p["shot_task"], wip, comment="v1", preview_file_path=str(picture))
+    base = f"actions/preview-files/{preview['id']}"
+    assert admin.get(f"{base}/extract-annotated-frame").status_code == 400  # no annotation yet
+    stroke = {"type": "path", "stroke": "#ff0000", "strokeWidth": 6, "canvasWidth": 200, "canvasHeight": 100,
+              "left": 10, "top": 10, "width": 100, "height": 0, "pathOffsetX": 60, "pathOffsetY": 50,
+              "path": [["M", 10, 50], ["L", 110, 50]]}
+    box = {"type": "rect", "stroke": "#0000ff", "fill": "#0000ff", "strokeWidth": 2, "canvasWidth": 200,
+           "canvasHeight": 100, "left": 150, "top": 60, "width": 30, "height": 30}
+    notes = [{"time": 0, "drawing": {"objects": [stroke, box]}}, {"time": 0, "drawing": {"objects": [box]}}]
+    assert admin.put(f"data/preview-files/{preview['id']}", {"annotations": notes}).status_code == 200
+
+    one = admin.get(f"{base}/extract-annotated-frame")
+    assert one.status_code == 200 and one.headers["content-type"] == "image/png"
+    image = Image.open(io.BytesIO(one.content)).convert("RGB")
+    assert image.size == (200, 100)
+    red, blue = image.getpixel((40, 10)), image.getpixel((165, 75))
+    assert red[0] > 200 and red[1] < 80 and red[2] < 80, red
+    assert blue[2] > 200 and blue[0] < 60, blue
+    assert image.getpixel((5, 95)) == (255, 255, 255)
+
+    bundle = admin.get(f"{base}/extract-annotated-frames")
+    assert bundle.status_code == 200 and bundle.headers["content-type"] == "application/zip"
+    assert "_annotated_frames.zip" in bundle.headers["content-disposition"]
+    names = zipfile.ZipFile(io.BytesIO(bundle.content)).namelist()
+    assert len(names) == 2 and names[0].endswith("_frame_1.png") and names[1].endswith("_frame_2.png")
+    pdf = admin.get(f"{base}/extract-annotated-frames-pdf")
+    assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-" and pdf.content.count(b"/Type /Page\n") + \
+        pdf.content.count(b"/Type /Page ") + pdf.content.count(b"/Type /Page\r") >= 1
+    _, artist = _artist(server)
+    assert requests.get(f"{server.api}/{base}/extract-annotated-frame", headers=artist, timeout=10).status_code == 403
+    assert admin.get(f"actions/preview-files/{uuid.uuid4()}/extract-annotated-frames").status_code == 404
