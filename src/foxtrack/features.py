@@ -17,9 +17,10 @@ def crud_policies() -> Policies:
     from foxtrack.playlists import service as playlists
     from foxtrack.previews import service as previews
     from foxtrack.projects import service as projects
+    from foxtrack.schedules import models as schedules
     from foxtrack.tasks import service as tasks
 
     policies = base_policies()
-    for feature in (persons, projects, entities, tasks, comments, previews, playlists, files, planning):
+    for feature in (persons, projects, entities, tasks, comments, previews, playlists, files, planning, schedules):
         feature.register_crud(policies)
     return policies

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from foxtrack.auth import service, tokens
-from foxtrack.core.context import Ctx, app_state, decode_token
+from foxtrack.core.context import AppState, Ctx, app_state, decode_token
 from foxtrack.core.errors import Unauthorized, validation_error
 from foxtrack.core.http import json_body
 from foxtrack.core.jsonutil import JSON, ok
@@ -21,6 +22,23 @@ def is_browser(request: Request) -> bool:
     return any(m in ua for m in BROWSER_MARKERS) and "Gazu" not in ua
 
 
+def _logged_in(state: AppState, person_id: str, ip: str | None, browser: bool) -> Response:
+    """The login's writes and reads (tokens, login log, the user and organisation), on the thread pool;
+    a browser also gets the tokens as cookies."""
+    access, refresh = tokens.issue_pair(state, person_id)
+    service.record_login(state, person_id, ip, "web" if browser else "script")
+    with state.read() as conn:
+        user = service.person_with_departments(conn, person_id)
+        org = service.organisation(conn)
+    response = ok({"login": True, "user": user, "organisation": org, "access_token": access,
+                   "refresh_token": refresh})
+    if browser:
+        response.set_cookie("access_token_cookie", access, httponly=True, samesite="lax", path="/")
+        response.set_cookie("refresh_token_cookie", refresh, httponly=True, samesite="lax",
+                            path="/auth/refresh-token")
+    return response
+
+
 @router.post("/auth/login")
 async def login(request: Request) -> Response:
     """Log in with email (or desktop login) and password; answers the tokens and the user."""
@@ -31,27 +49,15 @@ async def login(request: Request) -> Response:
         raise validation_error({"email": "Field required"})
     password = body.get("password") or "default"
     try:
-        person_id = await service.authenticate(state, email, str(password))
+        person_id = await run_in_threadpool(service.authenticate, state, email, str(password))
     except service.LoginRefused as refused:
         return JSON(refused.body, status_code=refused.status)
-    access, refresh = tokens.issue_pair(state, person_id)
-    browser = is_browser(request)
-    service.record_login(state, person_id, request.client.host if request.client else None,
-                         "web" if browser else "script")
-    with state.read() as conn:
-        user = service.person_with_departments(conn, person_id)
-        org = service.organisation(conn)
-    response = ok({"login": True, "user": user, "organisation": org,
-                   "access_token": access, "refresh_token": refresh})
-    if browser:
-        response.set_cookie("access_token_cookie", access, httponly=True, samesite="lax", path="/")
-        response.set_cookie("refresh_token_cookie", refresh, httponly=True, samesite="lax",
-                            path="/auth/refresh-token")
-    return response
+    ip = request.client.host if request.client else None
+    return await run_in_threadpool(_logged_in, state, person_id, ip, is_browser(request))
 
 
 @router.get("/auth/authenticated")
-async def authenticated(ctx: Ctx) -> Response:
+def authenticated(ctx: Ctx) -> Response:
     """Who the token belongs to."""
     with ctx.read() as conn:
         user = service.person_with_departments(conn, ctx.person_id)
@@ -62,7 +68,7 @@ async def authenticated(ctx: Ctx) -> Response:
 
 
 @router.get("/auth/refresh-token")
-async def refresh_token(request: Request) -> Response:
+def refresh_token(request: Request) -> Response:
     """A new access token from a refresh token (Bearer header or refresh cookie)."""
     state = app_state(request)
     header = request.headers.get("authorization", "")
@@ -83,7 +89,7 @@ async def refresh_token(request: Request) -> Response:
 
 
 @router.get("/auth/logout")
-async def logout(ctx: Ctx) -> Response:
+def logout(ctx: Ctx) -> Response:
     """Revoke the token of this request and its refresh token."""
     service.revoke(ctx.state, [ctx.claims.get("jti", ""), ctx.claims.get("refresh_jti") or ""])
     response = ok({"logout": True})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,8 +41,9 @@ class LoginRefused(Exception):
         self.status = status
 
 
-async def authenticate(state: AppState, email: str, password: str) -> str:
-    """Return the person id for valid credentials, or raise LoginRefused with Zou's flags."""
+def authenticate(state: AppState, email: str, password: str) -> str:
+    """Return the person id for valid credentials, or raise LoginRefused with Zou's flags (blocking:
+    the database and bcrypt; routes call it on the thread pool)."""
     p = s.person
     with state.read() as conn:
         row = conn.execute(
@@ -66,11 +66,11 @@ async def authenticate(state: AppState, email: str, password: str) -> str:
                                 "message": "Too many failed login attempts."})
     if password == "default" and not hashed:
         raise LoginRefused({"login": False, "default_password": True, "message": "Password must be set."})
-    # bcrypt is deliberately slow: keep it off the event loop
-    valid = await asyncio.to_thread(check_password, password, hashed)
+    valid = check_password(password, hashed)
     if not valid:
         with state.write() as tx:
-            tx.update(p, {"login_failed_attemps": sa.func.coalesce(p.c.login_failed_attemps, 0) + 1, "last_login_failed": now()}, p.c.id == person_id)
+            tx.update(p, {"login_failed_attemps": sa.func.coalesce(p.c.login_failed_attemps, 0) + 1,
+                          "last_login_failed": now()}, p.c.id == person_id)
         raise LoginRefused({"login": False, "message": "Login failed."})
     if not active:
         raise LoginRefused({"login": False, "message": "User is inactive."}, status=401)

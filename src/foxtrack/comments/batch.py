@@ -6,6 +6,7 @@ transaction opens, then every comment, attachment and preview is written in one 
 
 from __future__ import annotations
 
+import asyncio
 import re
 import shutil
 import tempfile
@@ -104,7 +105,7 @@ async def batch_comments(ctx: RequestContext, raw: list[Row], files: dict[str, U
         for i, item in enumerate(items):
             for j, upload in enumerate(item.previews):
                 item.prepared.append(await preview_service.prepare_file(upload, workdir / f"{i}-{j}"))
-        out, queued = _write(ctx, items, project_id)
+        out, queued = await asyncio.to_thread(_write, ctx, items, project_id)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     if queued:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from foxtrack.comments import batch, service
@@ -10,7 +11,7 @@ from foxtrack.comments.service import CommentInput
 from foxtrack.core.context import Ctx
 from foxtrack.core.errors import BadRequest
 from foxtrack.core.filters import parse_bool
-from foxtrack.core.http import json_any, json_body
+from foxtrack.core.http import JsonBody, json_any, json_body
 from foxtrack.core.jsonutil import created, no_content, ok
 from foxtrack.storage import storage_of
 from foxtrack.storage.serve import serve
@@ -35,14 +36,14 @@ async def add_comment(task_id: str, request: Request, ctx: Ctx) -> Response:
                 for_client=parse_bool(f["for_client"]) if f.get("for_client") else False,
                 files=ordered_files(form),
             )
-            return created(service.add_comment(ctx, task_id, data))
+            return created(await run_in_threadpool(service.add_comment, ctx, task_id, data))
     body = await json_body(request)
     data = CommentInput(
         task_status_id=body.get("task_status_id"), text=body.get("comment") or body.get("text") or "",
         checklist=body.get("checklist"), links=body.get("links"), person_id=body.get("person_id"),
         created_at=body.get("created_at"), for_client=bool(body.get("for_client")),
     )
-    return created(service.add_comment(ctx, task_id, data))
+    return created(await run_in_threadpool(service.add_comment, ctx, task_id, data))
 
 
 async def _batch(request: Request, ctx: Ctx, task_id: str | None = None, project_id: str | None = None,
@@ -88,44 +89,44 @@ async def comment_many(project_id: str, request: Request, ctx: Ctx) -> Response:
 
 
 @router.post("/actions/tasks/{task_id}/comments/{comment_id}/move")
-async def move_comment(task_id: str, comment_id: str, request: Request, ctx: Ctx) -> Response:
+def move_comment(payload: JsonBody, task_id: str, comment_id: str, request: Request, ctx: Ctx) -> Response:
     """Move a comment to another task of the same entity (``target_task_id``); answers the comment."""
-    return ok(batch.move_comment(ctx, task_id, comment_id, await json_body(request)))
+    return ok(batch.move_comment(ctx, task_id, comment_id, payload))
 
 
 @router.get("/data/tasks/{task_id}/comments")
-async def task_comments(task_id: str, ctx: Ctx) -> Response:
+def task_comments(task_id: str, ctx: Ctx) -> Response:
     """Comments of a task, newest first."""
     return ok(service.task_comments(ctx, task_id))
 
 
 @router.get("/data/tasks/{task_id}/comments/{comment_id}")
-async def task_comment(task_id: str, comment_id: str, ctx: Ctx) -> Response:
+def task_comment(task_id: str, comment_id: str, ctx: Ctx) -> Response:
     """One comment of a task."""
     return ok(service.task_comment(ctx, task_id, comment_id))
 
 
 @router.delete("/data/tasks/{task_id}/comments/{comment_id}")
-async def delete_task_comment(task_id: str, comment_id: str, ctx: Ctx) -> Response:
+def delete_task_comment(task_id: str, comment_id: str, ctx: Ctx) -> Response:
     """Delete a comment (author or manager); the task status follows the remaining comments."""
     service.delete_task_comment(ctx, task_id, comment_id)
     return no_content()
 
 
 @router.post("/data/tasks/{task_id}/comments/{comment_id}/reply")
-async def reply(task_id: str, comment_id: str, request: Request, ctx: Ctx) -> Response:
+def reply(payload: JsonBody, task_id: str, comment_id: str, request: Request, ctx: Ctx) -> Response:
     """Reply to a comment; answers the reply."""
-    return ok(service.reply(ctx, task_id, comment_id, await json_body(request)))
+    return ok(service.reply(ctx, task_id, comment_id, payload))
 
 
 @router.delete("/data/tasks/{task_id}/comments/{comment_id}/reply/{reply_id}")
-async def delete_reply(task_id: str, comment_id: str, reply_id: str, ctx: Ctx) -> Response:
+def delete_reply(task_id: str, comment_id: str, reply_id: str, ctx: Ctx) -> Response:
     """Delete a reply; answers the comment."""
     return ok(service.delete_reply(ctx, task_id, comment_id, reply_id))
 
 
 @router.post("/data/tasks/{task_id}/comments/{comment_id}/ack")
-async def acknowledge(task_id: str, comment_id: str, ctx: Ctx) -> Response:
+def acknowledge(task_id: str, comment_id: str, ctx: Ctx) -> Response:
     """Acknowledge a comment (a second call removes the acknowledgement)."""
     return ok(service.acknowledge(ctx, task_id, comment_id))
 
@@ -134,11 +135,11 @@ async def acknowledge(task_id: str, comment_id: str, ctx: Ctx) -> Response:
 async def add_attachment(task_id: str, comment_id: str, request: Request, ctx: Ctx) -> Response:
     """Attach files to an existing comment; answers the new attachment files."""
     async with received_form(request, ctx.state) as form:
-        return created(service.add_attachments(ctx, task_id, comment_id, ordered_files(form)))
+        return created(await run_in_threadpool(service.add_attachments, ctx, task_id, comment_id, ordered_files(form)))
 
 
 @router.delete("/data/tasks/{task_id}/comments/{comment_id}/attachments/{attachment_id}")
-async def delete_attachment(task_id: str, comment_id: str, attachment_id: str, ctx: Ctx) -> Response:
+def delete_attachment(task_id: str, comment_id: str, attachment_id: str, ctx: Ctx) -> Response:
     """Remove an attachment file from a comment."""
     service.delete_attachment(ctx, task_id, comment_id, attachment_id)
     return no_content()
@@ -147,18 +148,18 @@ async def delete_attachment(task_id: str, comment_id: str, attachment_id: str, c
 @router.get("/data/attachment-files/{attachment_id}/file/{file_name}")
 async def download_attachment(attachment_id: str, file_name: str, request: Request, ctx: Ctx) -> Response:
     """Download an attachment file."""
-    attachment = service.attachment_for_download(ctx, attachment_id)
+    attachment = await run_in_threadpool(service.attachment_for_download, ctx, attachment_id)
     return await serve(request, storage_of(ctx.state), "files", "attachments", attachment_id,
                        attachment.get("mimetype") or "application/octet-stream", attachment.get("name") or file_name)
 
 
 @router.get("/data/tasks/{task_id}/attachment-files")
-async def task_attachment_files(task_id: str, ctx: Ctx) -> Response:
+def task_attachment_files(task_id: str, ctx: Ctx) -> Response:
     """Attachment files of the comments of a task."""
     return ok(service.attachment_files(ctx, task_id=task_id))
 
 
 @router.get("/data/projects/{project_id}/attachment-files")
-async def project_attachment_files(project_id: str, ctx: Ctx) -> Response:
+def project_attachment_files(project_id: str, ctx: Ctx) -> Response:
     """Attachment files of the comments of every task of a project."""
     return ok(service.attachment_files(ctx, project_id=project_id))

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import jwt
 import sqlalchemy as sa
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy.engine import Connection, Engine
 
 from foxtrack.config import Settings
@@ -307,6 +308,11 @@ def load_identity(state: AppState, conn: Connection, claims: dict[str, Any]) -> 
 AUTH_CACHE_SECONDS = 2.0
 
 
+def _identity(state: AppState, claims: dict[str, Any]) -> tuple[str, bool]:
+    with state.read() as conn:
+        return load_identity(state, conn, claims)
+
+
 async def authenticated(request: Request) -> RequestContext:
     state = app_state(request)
     token = raw_token(request)
@@ -319,8 +325,7 @@ async def authenticated(request: Request) -> RequestContext:
     clock = time.monotonic()
     if cached is not None and clock - cached[0] < AUTH_CACHE_SECONDS:
         return RequestContext(state, claims["sub"], cached[1], cached[2], claims)
-    with state.read() as conn:
-        role, is_bot = load_identity(state, conn, claims)
+    role, is_bot = await run_in_threadpool(_identity, state, claims)  # a database read: off the loop
     if len(state.auth_cache) > 10000:
         state.auth_cache.clear()
     state.auth_cache[jti] = (clock, role, is_bot)

@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Match
 from foxtrack.core.context import Ctx
 from foxtrack.core.errors import METHOD_NOT_ALLOWED_TEXT, ApiError, NotFound
 from foxtrack.core.filters import group_params, parse_bool
-from foxtrack.core.http import json_body
+from foxtrack.core.http import JsonBody
 from foxtrack.core.jsonutil import created, no_content, ok
 from foxtrack.core.models import MODELS, Model
 from foxtrack.crud import service
@@ -68,21 +68,21 @@ def _leaf_routes(routes: Iterable[BaseRoute]) -> Iterator[BaseRoute]:
 
 
 @router.get("/data/{model_name:crud_model}")
-async def list_models(model_name: str, request: Request, ctx: Ctx) -> Response:
+def list_models(model_name: str, request: Request, ctx: Ctx) -> Response:
     """List rows, filtered by the query string (Zou's semantics), optionally paginated."""
     model = model_or_404(model_name, request)
     return ok(service.list_rows(ctx, model, group_params(request.query_params.multi_items())))
 
 
 @router.post("/data/{model_name:crud_model}")
-async def create_model(model_name: str, request: Request, ctx: Ctx) -> Response:
+def create_model(payload: JsonBody, model_name: str, request: Request, ctx: Ctx) -> Response:
     """Create a row from a JSON body."""
     model = model_or_404(model_name, request)
-    return created(service.create_row(ctx, model, await json_body(request)))
+    return created(service.create_row(ctx, model, payload))
 
 
 @router.get("/data/{model_name:crud_model}/{item_id}")
-async def get_model(model_name: str, item_id: str, request: Request, ctx: Ctx) -> Response:
+def get_model(model_name: str, item_id: str, request: Request, ctx: Ctx) -> Response:
     """One row with its relations."""
     model = model_or_404(model_name, request)
     relations = parse_bool(request.query_params.get("relations", "true"))
@@ -90,14 +90,14 @@ async def get_model(model_name: str, item_id: str, request: Request, ctx: Ctx) -
 
 
 @router.put("/data/{model_name:crud_model}/{item_id}")
-async def update_model(model_name: str, item_id: str, request: Request, ctx: Ctx) -> Response:
+def update_model(payload: JsonBody, model_name: str, item_id: str, request: Request, ctx: Ctx) -> Response:
     """Update a row; read-only and unknown keys of the body are ignored."""
     model = model_or_404(model_name, request)
-    return ok(service.update_row_op(ctx, model, item_id, await json_body(request)))
+    return ok(service.update_row_op(ctx, model, item_id, payload))
 
 
 @router.delete("/data/{model_name:crud_model}/{item_id}")
-async def delete_model(model_name: str, item_id: str, request: Request, ctx: Ctx) -> Response:
+def delete_model(model_name: str, item_id: str, request: Request, ctx: Ctx) -> Response:
     """Delete a row (``force=true`` for a hard delete where the model distinguishes)."""
     model = model_or_404(model_name, request)
     force = parse_bool(request.query_params.get("force", "false"))

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlalchemy.engine import Connection
 
@@ -50,7 +51,7 @@ def _id_param(request: Request, name: str) -> str | None:
 
 
 @router.get("/export/csv/projects/{project_id}/assets.csv")
-async def export_assets(ctx: Ctx, request: Request, project_id: str) -> StreamingResponse:
+def export_assets(ctx: Ctx, request: Request, project_id: str) -> StreamingResponse:
     """The assets of a project with their task statuses and assignees, as CSV."""
     episode_id, assigned_to = _id_param(request, "episode_id"), _id_param(request, "assigned_to")
     return _project_export(ctx, project_id, lambda conn, project: export.assets(
@@ -58,7 +59,7 @@ async def export_assets(ctx: Ctx, request: Request, project_id: str) -> Streamin
 
 
 @router.get("/export/csv/projects/{project_id}/shots.csv")
-async def export_shots(ctx: Ctx, request: Request, project_id: str) -> StreamingResponse:
+def export_shots(ctx: Ctx, request: Request, project_id: str) -> StreamingResponse:
     """The shots of a project with frame ranges, task statuses and assignees, as CSV."""
     episode_id, assigned_to = _id_param(request, "episode_id"), _id_param(request, "assigned_to")
     return _project_export(ctx, project_id, lambda conn, project: export.shots(
@@ -66,7 +67,7 @@ async def export_shots(ctx: Ctx, request: Request, project_id: str) -> Streaming
 
 
 @router.get("/export/csv/projects/{project_id}/edits.csv")
-async def export_edits(ctx: Ctx, request: Request, project_id: str) -> StreamingResponse:
+def export_edits(ctx: Ctx, request: Request, project_id: str) -> StreamingResponse:
     """The edits of a project, as CSV."""
     episode_id = _id_param(request, "episode_id")
     return _project_export(ctx, project_id, lambda conn, project: export.edits(
@@ -74,7 +75,7 @@ async def export_edits(ctx: Ctx, request: Request, project_id: str) -> Streaming
 
 
 @router.get("/export/csv/projects/{project_id}/casting.csv")
-async def export_casting(ctx: Ctx, request: Request, project_id: str) -> StreamingResponse:
+def export_casting(ctx: Ctx, request: Request, project_id: str) -> StreamingResponse:
     """The casting of a project (asset casting, or shot casting with ``is_shot_casting=true``)."""
     episode_id = _id_param(request, "episode_id")
     shot_casting = parse_bool(request.query_params.get("is_shot_casting") or "false")
@@ -90,19 +91,19 @@ def _studio_export(ctx: RequestContext, build: Callable[[Connection], Table], fi
 
 
 @router.get("/export/csv/persons.csv")
-async def export_persons(ctx: Ctx) -> StreamingResponse:
+def export_persons(ctx: Ctx) -> StreamingResponse:
     """Every person of the studio, as CSV."""
     return _studio_export(ctx, export.persons, "kitsu_people_export.csv")
 
 
 @router.get("/export/csv/projects.csv")
-async def export_projects(ctx: Ctx) -> StreamingResponse:
+def export_projects(ctx: Ctx) -> StreamingResponse:
     """The projects (the caller's, for managers) with their status, as CSV."""
     return _studio_export(ctx, lambda conn: export.projects(ctx, conn), "kitsu_export.csv")
 
 
 @router.get("/export/csv/task-types.csv")
-async def export_task_types(ctx: Ctx) -> StreamingResponse:
+def export_task_types(ctx: Ctx) -> StreamingResponse:
     """Task types with their department, as CSV."""
     return _studio_export(ctx, export.task_types, "kitsu_export.csv")
 
@@ -114,7 +115,7 @@ async def _sheet(ctx: RequestContext, request: Request) -> Sheet:
         upload = form.files.get("file")
         if upload is None:
             raise BadRequest(BAD_FORM)
-        data = upload.path.read_bytes()
+        data = await run_in_threadpool(upload.path.read_bytes)
     return read_sheet(data)
 
 
@@ -126,28 +127,28 @@ def _update(request: Request) -> bool:
 async def import_assets(ctx: Ctx, request: Request, project_id: str) -> Any:
     """Create (or with ``update=true`` update) assets and their task statuses from a CSV sheet."""
     sheet = await _sheet(ctx, request)
-    return created(importing.import_assets(ctx, project_id, sheet, _update(request)))
+    return created(await run_in_threadpool(importing.import_assets, ctx, project_id, sheet, _update(request)))
 
 
 @router.post("/import/csv/projects/{project_id}/shots")
 async def import_shots(ctx: Ctx, request: Request, project_id: str) -> Any:
     """Create (or update) shots, with their episodes and sequences, from a CSV sheet."""
     sheet = await _sheet(ctx, request)
-    return created(importing.import_shots(ctx, project_id, sheet, _update(request)))
+    return created(await run_in_threadpool(importing.import_shots, ctx, project_id, sheet, _update(request)))
 
 
 @router.post("/import/csv/projects/{project_id}/casting")
 async def import_casting(ctx: Ctx, request: Request, project_id: str) -> Any:
     """Add or update casting links from a CSV sheet."""
     sheet = await _sheet(ctx, request)
-    return created(importing.import_casting(ctx, project_id, sheet))
+    return created(await run_in_threadpool(importing.import_casting, ctx, project_id, sheet))
 
 
 @router.post("/import/csv/persons")
 async def import_persons(ctx: Ctx, request: Request) -> Any:
     """Create (or update) persons from a CSV sheet (admins only)."""
     sheet = await _sheet(ctx, request)
-    return created(importing.import_persons(ctx, sheet, _update(request)))
+    return created(await run_in_threadpool(importing.import_persons, ctx, sheet, _update(request)))
 
 
 __all__ = ["router"]

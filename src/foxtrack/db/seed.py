@@ -6,7 +6,7 @@ from typing import Any
 
 import bcrypt
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from foxtrack.config import Settings
 from foxtrack.core.context import Tx, unit_of_work

@@ -6,13 +6,14 @@ from typing import Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from foxtrack.core.context import Ctx
 from foxtrack.core.errors import NotFound
 from foxtrack.core.etag import json_with_etag
 from foxtrack.core.filters import group_params, parse_bool
-from foxtrack.core.http import json_any, json_body
+from foxtrack.core.http import JsonAny, JsonBody, json_body
 from foxtrack.core.jsonutil import created, is_uuid, no_content, ok
 from foxtrack.db import schema as s
 from foxtrack.entities import chats, guess, linked, listing, reads, screens, service, stats, types
@@ -37,61 +38,61 @@ def force_of(request: Request) -> bool:
 # ----------------------------------------------------------------------------- screens (before /{id})
 
 @router.get("/data/shots/with-tasks")
-async def shots_with_tasks(request: Request, ctx: Ctx) -> Response:
+def shots_with_tasks(request: Request, ctx: Ctx) -> Response:
     """Shots of a project with their tasks (Kitsu's shot list), with an ETag."""
     return json_with_etag(request, screens.shots_with_tasks(ctx, params_of(request)))
 
 
 @router.get("/data/assets/with-tasks")
-async def assets_with_tasks(request: Request, ctx: Ctx) -> Response:
+def assets_with_tasks(request: Request, ctx: Ctx) -> Response:
     """Assets of a project with their tasks (Kitsu's asset list), with an ETag."""
     return json_with_etag(request, screens.assets_with_tasks(ctx, params_of(request)))
 
 
 @router.get("/data/sequences/with-tasks")
-async def sequences_with_tasks(request: Request, ctx: Ctx) -> Response:
+def sequences_with_tasks(request: Request, ctx: Ctx) -> Response:
     """Sequences of a project (or of an episode) with their tasks, with an ETag."""
     return json_with_etag(request, screens.entities_with_tasks(ctx, types.SEQUENCE, params_of(request)))
 
 
 @router.get("/data/episodes/with-tasks")
-async def episodes_with_tasks(request: Request, ctx: Ctx) -> Response:
+def episodes_with_tasks(request: Request, ctx: Ctx) -> Response:
     """Episodes of a project with their tasks, with an ETag."""
     return json_with_etag(request, screens.entities_with_tasks(ctx, types.EPISODE, params_of(request)))
 
 
 @router.get("/data/edits/with-tasks")
-async def edits_with_tasks(request: Request, ctx: Ctx) -> Response:
+def edits_with_tasks(request: Request, ctx: Ctx) -> Response:
     """Edits of a project (or of an episode) with their tasks, with an ETag."""
     return json_with_etag(request, screens.edits_with_tasks(ctx, params_of(request)))
 
 
 @router.get("/data/concepts/with-tasks")
-async def concepts_with_tasks(request: Request, ctx: Ctx) -> Response:
+def concepts_with_tasks(request: Request, ctx: Ctx) -> Response:
     """Concepts of a project with their tasks and links, with an ETag."""
     return json_with_etag(request, screens.concepts_with_tasks(ctx, params_of(request)))
 
 
 @router.get("/data/projects/{project_id}/assets/shared-used")
-async def project_shared_assets_used(project_id: str, ctx: Ctx) -> Response:
+def project_shared_assets_used(project_id: str, ctx: Ctx) -> Response:
     """Shared assets of other productions cast in this production's shots."""
     return ok(screens.shared_assets_used(ctx, project_id))
 
 
 @router.get("/data/projects/{project_id}/episodes/{episode_id}/assets/shared-used")
-async def episode_shared_assets_used(project_id: str, episode_id: str, ctx: Ctx) -> Response:
+def episode_shared_assets_used(project_id: str, episode_id: str, ctx: Ctx) -> Response:
     """Shared assets of other productions cast in the shots of an episode (``all``, ``main``: every shot)."""
     return ok(screens.shared_assets_used(ctx, project_id, episode_id))
 
 
 @router.get("/data/projects/{project_id}/episodes/stats")
-async def episode_stats(project_id: str, ctx: Ctx) -> Response:
+def episode_stats(project_id: str, ctx: Ctx) -> Response:
     """Task counts by episode, task type and status, with frames and drawings."""
     return ok(stats.episode_stats(ctx, project_id))
 
 
 @router.get("/data/projects/{project_id}/episodes/retake-stats")
-async def episode_retake_stats(project_id: str, ctx: Ctx) -> Response:
+def episode_retake_stats(project_id: str, ctx: Ctx) -> Response:
     """Done / retake / other task counts by episode and task type, and their evolution take by take."""
     return ok(stats.episode_retake_stats(ctx, project_id))
 
@@ -100,7 +101,7 @@ async def episode_retake_stats(project_id: str, ctx: Ctx) -> Response:
 
 @router.get("/data/shots")
 @router.get("/data/shots/all")
-async def all_shots(request: Request, ctx: Ctx) -> Response:
+def all_shots(request: Request, ctx: Ctx) -> Response:
     """Shots matching the filters, with project and sequence names."""
     return ok(listing.list_entities(ctx, types.SHOT, params_of(request),
                                     enrich=listing.with_project_and_sequence_names))
@@ -108,21 +109,21 @@ async def all_shots(request: Request, ctx: Ctx) -> Response:
 
 @router.get("/data/assets")
 @router.get("/data/assets/all")
-async def all_assets(request: Request, ctx: Ctx) -> Response:
+def all_assets(request: Request, ctx: Ctx) -> Response:
     """Assets matching the filters."""
     return ok(listing.list_entities(ctx, types.ASSET, params_of(request)))
 
 
 @router.get("/data/scenes")
 @router.get("/data/scenes/all")
-async def all_scenes(request: Request, ctx: Ctx) -> Response:
+def all_scenes(request: Request, ctx: Ctx) -> Response:
     """Scenes matching the filters."""
     return ok(listing.list_entities(ctx, types.SCENE, params_of(request)))
 
 
 @router.get("/data/edits")
 @router.get("/data/edits/all")
-async def all_edits(request: Request, ctx: Ctx) -> Response:
+def all_edits(request: Request, ctx: Ctx) -> Response:
     """Edits matching the filters."""
     return ok(listing.list_entities(ctx, types.EDIT, params_of(request)))
 
@@ -130,7 +131,7 @@ async def all_edits(request: Request, ctx: Ctx) -> Response:
 @router.get("/data/episodes")
 @router.get("/data/sequences")
 @router.get("/data/concepts")
-async def all_of_kind(request: Request, ctx: Ctx) -> Response:
+def all_of_kind(request: Request, ctx: Ctx) -> Response:
     """Episodes, sequences or concepts matching the filters."""
     kind = KINDS[request.url.path.rstrip("/").rsplit("/", 1)[-1]]
     return ok(listing.list_entities(ctx, kind, params_of(request)))
@@ -139,25 +140,25 @@ async def all_of_kind(request: Request, ctx: Ctx) -> Response:
 # ----------------------------------------------------------------------------- asset types
 
 @router.get("/data/asset-types")
-async def asset_types(request: Request, ctx: Ctx) -> Response:
+def asset_types(request: Request, ctx: Ctx) -> Response:
     """Every asset type (entity types that are not temporal)."""
     return ok(reads.asset_types(ctx, params_of(request)))
 
 
 @router.get("/data/asset-types/{asset_type_id}")
-async def asset_type(asset_type_id: str, ctx: Ctx) -> Response:
+def asset_type(asset_type_id: str, ctx: Ctx) -> Response:
     """One asset type with its task types."""
     return ok(reads.asset_type(ctx, asset_type_id))
 
 
 @router.get("/data/projects/{project_id}/asset-types")
-async def project_asset_types(project_id: str, ctx: Ctx) -> Response:
+def project_asset_types(project_id: str, ctx: Ctx) -> Response:
     """Asset types that have assets in the project."""
     return ok(reads.project_asset_types(ctx, project_id))
 
 
 @router.get("/data/projects/{project_id}/asset-types/{asset_type_id}/assets")
-async def project_assets_of_type(project_id: str, asset_type_id: str, request: Request, ctx: Ctx) -> Response:
+def project_assets_of_type(project_id: str, asset_type_id: str, request: Request, ctx: Ctx) -> Response:
     """Assets of one type in a project."""
     reads.check_project(ctx, project_id)
     if not is_uuid(asset_type_id):
@@ -167,13 +168,13 @@ async def project_assets_of_type(project_id: str, asset_type_id: str, request: R
 
 
 @router.post("/data/projects/{project_id}/asset-types/{asset_type_id}/assets/new")
-async def new_asset(project_id: str, asset_type_id: str, request: Request, ctx: Ctx) -> Response:
+def new_asset(payload: JsonBody, project_id: str, asset_type_id: str, request: Request, ctx: Ctx) -> Response:
     """Create an asset of a type in a project."""
-    return created(service.create_asset(ctx, project_id, asset_type_id, await json_body(request)))
+    return created(service.create_asset(ctx, project_id, asset_type_id, payload))
 
 
 @router.get("/data/projects/{project_id}/assets")
-async def project_assets(project_id: str, request: Request, ctx: Ctx) -> Response:
+def project_assets(project_id: str, request: Request, ctx: Ctx) -> Response:
     """Assets of a project."""
     reads.check_project(ctx, project_id)
     return ok(listing.list_entities(ctx, types.ASSET, params_of(request), [E.c.project_id == project_id]))
@@ -208,7 +209,7 @@ for _path, _kind in KINDS.items():
 # ----------------------------------------------------------------------------- children
 
 @router.get("/data/sequences/{sequence_id}/shots")
-async def sequence_shots(sequence_id: str, ctx: Ctx) -> Response:
+def sequence_shots(sequence_id: str, ctx: Ctx) -> Response:
     """Shots of a sequence, with project and sequence names."""
     reads.check_parent(ctx, sequence_id, types.SEQUENCE)
     return ok(listing.list_entities(ctx, types.SHOT, {}, [E.c.parent_id == sequence_id],
@@ -216,21 +217,21 @@ async def sequence_shots(sequence_id: str, ctx: Ctx) -> Response:
 
 
 @router.get("/data/sequences/{sequence_id}/scenes")
-async def sequence_scenes(sequence_id: str, ctx: Ctx) -> Response:
+def sequence_scenes(sequence_id: str, ctx: Ctx) -> Response:
     """Scenes of a sequence."""
     reads.check_parent(ctx, sequence_id, types.SEQUENCE)
     return ok(listing.list_entities(ctx, types.SCENE, {}, [E.c.parent_id == sequence_id]))
 
 
 @router.get("/data/episodes/{episode_id}/sequences")
-async def episode_sequences(episode_id: str, request: Request, ctx: Ctx) -> Response:
+def episode_sequences(episode_id: str, request: Request, ctx: Ctx) -> Response:
     """Sequences of an episode."""
     reads.check_parent(ctx, episode_id, types.EPISODE)
     return ok(listing.list_entities(ctx, types.SEQUENCE, params_of(request), [E.c.parent_id == episode_id]))
 
 
 @router.get("/data/episodes/{episode_id}/shots")
-async def episode_shots(episode_id: str, request: Request, ctx: Ctx) -> Response:
+def episode_shots(episode_id: str, request: Request, ctx: Ctx) -> Response:
     """Shots of the sequences of an episode."""
     reads.check_parent(ctx, episode_id, types.EPISODE)
     sequences = sa.select(E.c.id).where(E.c.parent_id == episode_id)
@@ -238,7 +239,7 @@ async def episode_shots(episode_id: str, request: Request, ctx: Ctx) -> Response
 
 
 @router.get("/data/episodes/{episode_id}/edits")
-async def episode_edits(episode_id: str, ctx: Ctx) -> Response:
+def episode_edits(episode_id: str, ctx: Ctx) -> Response:
     """Edits of an episode."""
     reads.check_parent(ctx, episode_id, types.EPISODE)
     return ok(listing.list_entities(ctx, types.EDIT, {}, [E.c.parent_id == episode_id]))
@@ -246,13 +247,13 @@ async def episode_edits(episode_id: str, ctx: Ctx) -> Response:
 
 @router.get("/data/shots/{shot_id}/assets")
 @router.get("/data/assets/{shot_id}/assets")
-async def cast_assets(shot_id: str, ctx: Ctx) -> Response:
+def cast_assets(shot_id: str, ctx: Ctx) -> Response:
     """Assets cast in a shot (or in an asset)."""
     return ok(reads.cast_assets(ctx, shot_id))
 
 
 @router.get("/data/shots/{shot_id}/asset-types")
-async def shot_asset_types(shot_id: str, ctx: Ctx) -> Response:
+def shot_asset_types(shot_id: str, ctx: Ctx) -> Response:
     """Asset types of the assets cast in a shot."""
     return ok(reads.shot_asset_types(ctx, shot_id))
 
@@ -337,13 +338,13 @@ for _path, _kind in (("shots", types.SHOT), ("edits", types.EDIT)):
 
 
 @router.get("/data/entities/{entity_id}/time-spents")
-async def entity_time_spents(entity_id: str, ctx: Ctx) -> Response:
+def entity_time_spents(entity_id: str, ctx: Ctx) -> Response:
     """Time spent on the tasks of an entity, newest day first."""
     return ok(reads.entity_time_spents(ctx, entity_id))
 
 
 @router.get("/data/entities/{entity_id}/news")
-async def entity_news(entity_id: str, ctx: Ctx) -> Response:
+def entity_news(entity_id: str, ctx: Ctx) -> Response:
     """News of the tasks of an entity, newest first."""
     return ok(reads.entity_news(ctx, entity_id))
 
@@ -351,19 +352,19 @@ async def entity_news(entity_id: str, ctx: Ctx) -> Response:
 # ----------------------------------------------------------------------------- one entity
 
 @router.get("/data/shots/{shot_id}")
-async def get_shot(shot_id: str, ctx: Ctx) -> Response:
+def get_shot(shot_id: str, ctx: Ctx) -> Response:
     """A shot with its sequence, episode, project names and tasks."""
     return ok(service.full_shot(ctx, shot_id))
 
 
 @router.put("/data/shots/{shot_id}")
-async def update_shot(shot_id: str, request: Request, ctx: Ctx) -> Response:
+def update_shot(payload: JsonBody, shot_id: str, request: Request, ctx: Ctx) -> Response:
     """Update a shot (``restore_shot`` sends ``canceled: false``)."""
-    return ok(service.update(ctx, shot_id, await json_body(request), types.SHOT))
+    return ok(service.update(ctx, shot_id, payload, types.SHOT))
 
 
 @router.get("/data/assets/{asset_id}")
-async def get_asset(asset_id: str, ctx: Ctx) -> Response:
+def get_asset(asset_id: str, ctx: Ctx) -> Response:
     """An asset with its type, project, casting episodes and tasks."""
     return ok(service.full_asset(ctx, asset_id))
 
@@ -375,9 +376,9 @@ for _path, _kind in ALL_KINDS.items():
 
 
 @router.post("/actions/projects/{project_id}/delete-entities")
-async def delete_entities(project_id: str, request: Request, ctx: Ctx) -> Response:
+def delete_entities(payload: JsonAny, project_id: str, request: Request, ctx: Ctx) -> Response:
     """Remove several entities of a project (body: a JSON array of ids)."""
-    body: Any = await json_any(request)
+    body: Any = payload
     return ok(reads.delete_many(ctx, project_id, body, force_of(request)))
 
 
@@ -385,26 +386,26 @@ async def delete_entities(project_id: str, request: Request, ctx: Ctx) -> Respon
 # ----------------------------------------------------------------------------- links, paths, chats
 
 @router.get("/data/entities/{entity_id}/entities-linked/with-tasks")
-async def entities_linked_with_tasks(entity_id: str, ctx: Ctx) -> Response:
+def entities_linked_with_tasks(entity_id: str, ctx: Ctx) -> Response:
     """Entities (concepts) linked to an entity, each with its tasks."""
     return ok(linked.linked_with_tasks(ctx, entity_id))
 
 
 @router.post("/data/entities/guess-from-path")
 @router.post("/data/entities/guess_from_path")
-async def guess_from_path(request: Request, ctx: Ctx) -> Response:
+def guess_from_path(payload: JsonBody, request: Request, ctx: Ctx) -> Response:
     """The file-tree templates a path fits (body: project_id, file_path, sep)."""
-    return ok(guess.guess_from_path(ctx, await json_body(request)))
+    return ok(guess.guess_from_path(ctx, payload))
 
 
 @router.get("/data/entities/{entity_id}/chat")
-async def entity_chat(entity_id: str, ctx: Ctx) -> Response:
+def entity_chat(entity_id: str, ctx: Ctx) -> Response:
     """The chat of an entity (created on first use) with its participants."""
     return ok(chats.chat(ctx, entity_id))
 
 
 @router.get("/data/entities/{entity_id}/chat/messages")
-async def entity_chat_messages(entity_id: str, ctx: Ctx) -> Response:
+def entity_chat_messages(entity_id: str, ctx: Ctx) -> Response:
     """Messages of an entity's chat, oldest first."""
     return ok(chats.messages(ctx, entity_id))
 
@@ -414,18 +415,20 @@ async def post_chat_message(entity_id: str, request: Request, ctx: Ctx) -> Respo
     """Post a message in an entity's chat (JSON ``message``, or multipart with attachment files)."""
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
         async with received_form(request, ctx.state) as form:
-            return created(chats.post_message(ctx, entity_id, form.fields.get("message"), ordered_files(form)))
-    return created(chats.post_message(ctx, entity_id, (await json_body(request)).get("message")))
+            return created(await run_in_threadpool(chats.post_message, ctx, entity_id, form.fields.get("message"),
+                                                   ordered_files(form)))
+    message = (await json_body(request)).get("message")
+    return created(await run_in_threadpool(chats.post_message, ctx, entity_id, message))
 
 
 @router.get("/data/entities/{entity_id}/chat/messages/{message_id}")
-async def chat_message(entity_id: str, message_id: str, ctx: Ctx) -> Response:
+def chat_message(entity_id: str, message_id: str, ctx: Ctx) -> Response:
     """One message of an entity's chat."""
     return ok(chats.message(ctx, entity_id, message_id))
 
 
 @router.delete("/data/entities/{entity_id}/chat/messages/{message_id}")
-async def delete_chat_message(entity_id: str, message_id: str, ctx: Ctx) -> Response:
+def delete_chat_message(entity_id: str, message_id: str, ctx: Ctx) -> Response:
     """Remove a message of an entity's chat (its author or an admin)."""
     chats.delete_message(ctx, entity_id, message_id)
     return no_content()

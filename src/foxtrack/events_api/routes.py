@@ -14,37 +14,37 @@ router = APIRouter(tags=["events"])
 
 
 @router.get("/data/events/last")
-async def last_events(request: Request, ctx: Ctx) -> Response:
+def last_events(request: Request, ctx: Ctx) -> Response:
     """The last events, newest first (after, before, limit, cursor_event_id, project_id, name...)."""
     return ok(service.last_events(ctx, group_params(request.query_params.multi_items())))
 
 
 @router.get("/data/events/login-logs/last")
-async def last_login_logs(request: Request, ctx: Ctx) -> Response:
+def last_login_logs(request: Request, ctx: Ctx) -> Response:
     """The last logins, newest first (admins)."""
     return ok(service.last_login_logs(ctx, group_params(request.query_params.multi_items())))
 
 
 @router.get("/data/events/names")
-async def event_names(ctx: Ctx) -> Response:
+def event_names(ctx: Ctx) -> Response:
     """The distinct names of recorded events."""
     return ok(service.event_names(ctx))
 
 
 @router.get("/data/projects/news")
-async def all_news(request: Request, ctx: Ctx) -> Response:
+def all_news(request: Request, ctx: Ctx) -> Response:
     """News of the caller's projects (``project_id`` repeated to restrict)."""
     ids = request.query_params.getlist("project_id") or None
     return ok(service.project_news(ctx, ids, dict(request.query_params)))
 
 
 @router.get("/data/projects/{project_id}/news")
-async def project_news(project_id: str, request: Request, ctx: Ctx) -> Response:
+def project_news(project_id: str, request: Request, ctx: Ctx) -> Response:
     """News of a project, newest first, paginated, with per-status counts of status changes."""
     return ok(service.project_news(ctx, [project_id], dict(request.query_params)))
 
 
 @router.get("/data/projects/{project_id}/news/{news_id}")
-async def one_news(project_id: str, news_id: str, request: Request, ctx: Ctx) -> Response:
+def one_news(project_id: str, news_id: str, request: Request, ctx: Ctx) -> Response:
     """One news entry of a project."""
     return ok(service.project_news(ctx, [project_id], dict(request.query_params), news_id))

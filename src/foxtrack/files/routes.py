@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from foxtrack.core.context import Ctx, RequestContext
 from foxtrack.core.errors import ApiError, BadRequest
-from foxtrack.core.http import json_body
+from foxtrack.core.http import JsonBody
 from foxtrack.core.jsonutil import created, ok
 from foxtrack.crud.policy import Policies
 from foxtrack.files import service
@@ -44,72 +45,72 @@ def _instance(instance_id: str, temporal_entity_id: str | None) -> tuple[str | N
 # ----------------------------------------------------------------------------- file trees
 
 @router.post("/actions/projects/{project_id}/set-file-tree")
-async def set_file_tree(project_id: str, request: Request, ctx: Ctx) -> Response:
+def set_file_tree(payload: JsonBody, project_id: str, request: Request, ctx: Ctx) -> Response:
     """Replace the project's file tree with a built-in one (``default`` or ``simple``)."""
-    body = await json_body(request)
+    body = payload
     return ok(service.set_file_tree(ctx, project_id, body.get("tree_name")))
 
 
 @router.post("/data/tasks/{task_id}/working-file-path")
-async def working_file_path(task_id: str, request: Request, ctx: Ctx) -> Response:
+def working_file_path(payload: JsonBody, task_id: str, request: Request, ctx: Ctx) -> Response:
     """Folder and file name of a task's working file, from the project's file tree."""
-    return ok(service.working_file_path(ctx, task_id, await json_body(request)))
+    return ok(service.working_file_path(ctx, task_id, payload))
 
 
 @router.post("/data/entities/{entity_id}/output-file-path")
-async def entity_output_file_path(entity_id: str, request: Request, ctx: Ctx) -> Response:
+def entity_output_file_path(payload: JsonBody, entity_id: str, request: Request, ctx: Ctx) -> Response:
     """Folder and file name of an entity's output file, from the project's file tree."""
-    return ok(service.output_file_path(ctx, _entity(entity_id), await json_body(request)))
+    return ok(service.output_file_path(ctx, _entity(entity_id), payload))
 
 
 @router.post("/data/asset-instances/{instance_id}/entities/{temporal_entity_id}/output-file-path")
-async def instance_output_file_path(instance_id: str, temporal_entity_id: str, request: Request,
+def instance_output_file_path(payload: JsonBody, instance_id: str, temporal_entity_id: str, request: Request,
                                    ctx: Ctx) -> Response:
     """Folder and file name of an asset instance's output file in a shot or scene."""
-    body = await json_body(request)
+    body = payload
     return ok(service.output_file_path(ctx, _instance(instance_id, temporal_entity_id), body))
 
 
 # ----------------------------------------------------------------------------- working files
 
 @router.post("/data/tasks/{task_id}/working-files/new")
-async def new_working_file(task_id: str, request: Request, ctx: Ctx) -> Response:
+def new_working_file(payload: JsonBody, task_id: str, request: Request, ctx: Ctx) -> Response:
     """Create the next (or given) revision of a working file of a task; its path comes from the tree."""
-    return created(service.new_working_file(ctx, task_id, await json_body(request)))
+    return created(service.new_working_file(ctx, task_id, payload))
 
 
 @router.get("/data/tasks/{task_id}/working-files")
-async def task_working_files(task_id: str, ctx: Ctx) -> Response:
+def task_working_files(task_id: str, ctx: Ctx) -> Response:
     """Every working file revision of a task, newest revision first."""
     return ok(service.task_working_files(ctx, task_id))
 
 
 @router.get("/data/tasks/{task_id}/working-files/last-revisions")
-async def last_working_files(task_id: str, ctx: Ctx) -> Response:
+def last_working_files(task_id: str, ctx: Ctx) -> Response:
     """The last revision of each working file name of a task: ``{name: working file}``."""
     return ok(service.last_working_files(ctx, task_id))
 
 
 @router.get("/data/entities/{entity_id}/working-files")
-async def entity_working_files(entity_id: str, request: Request, ctx: Ctx) -> Response:
+def entity_working_files(entity_id: str, request: Request, ctx: Ctx) -> Response:
     """Working files of an entity, optionally of one task (``task_id``) and one ``name``."""
     return ok(service.entity_working_files(ctx, entity_id, _query(request)))
 
 
 @router.put("/actions/working-files/{working_file_id}/comment")
-async def working_file_comment(working_file_id: str, request: Request, ctx: Ctx) -> Response:
+def working_file_comment(payload: JsonBody, working_file_id: str, request: Request, ctx: Ctx) -> Response:
     """Change the comment of a working file."""
-    return ok(service.set_working_file_comment(ctx, working_file_id, await json_body(request)))
+    return ok(service.set_working_file_comment(ctx, working_file_id, payload))
 
 
 @router.put("/actions/working-files/{working_file_id}/modified")
-async def working_file_modified(working_file_id: str, ctx: Ctx) -> Response:
+def working_file_modified(working_file_id: str, ctx: Ctx) -> Response:
     """Mark a working file as modified now."""
     return ok(service.touch_working_file(ctx, working_file_id))
 
 
 async def _store(ctx: RequestContext, working_file_id: str, request: Request) -> Response:
-    working_file = service.working_file_for_upload(ctx, working_file_id)
+    working_file = await run_in_threadpool(service.working_file_for_upload, ctx, working_file_id)
     async with received_form(request, ctx.state) as form:
         upload = form.files.get("file")
         if upload is None:
@@ -129,7 +130,7 @@ async def download_working_file(working_file_id: str, request: Request, ctx: Ctx
     """The stored content of a working file (Range, conditional GET; a redirect on S3)."""
     from foxtrack.storage.serve import serve
 
-    service.working_file_for_download(ctx, working_file_id)
+    await run_in_threadpool(service.working_file_for_download, ctx, working_file_id)
     store = storage_of(ctx.state)
     if await asyncio.to_thread(store.stat, BUCKET, PREFIX, working_file_id) is None:
         raise ApiError(f"Working file not found for: {working_file_id}", status=404)
@@ -139,60 +140,60 @@ async def download_working_file(working_file_id: str, request: Request, ctx: Ctx
 # ----------------------------------------------------------------------------- output files
 
 @router.post("/data/entities/{entity_id}/output-files/new")
-async def new_entity_output_file(entity_id: str, request: Request, ctx: Ctx) -> Response:
+def new_entity_output_file(payload: JsonBody, entity_id: str, request: Request, ctx: Ctx) -> Response:
     """Create an output file of an entity (next revision unless given); its path comes from the tree."""
-    return created(service.new_output_file(ctx, _entity(entity_id), await json_body(request)))
+    return created(service.new_output_file(ctx, _entity(entity_id), payload))
 
 
 @router.post("/data/asset-instances/{instance_id}/entities/{temporal_entity_id}/output-files/new")
-async def new_instance_output_file(instance_id: str, temporal_entity_id: str, request: Request,
+def new_instance_output_file(payload: JsonBody, instance_id: str, temporal_entity_id: str, request: Request,
                                    ctx: Ctx) -> Response:
     """Create an output file of an asset instance in a shot or scene."""
-    body = await json_body(request)
+    body = payload
     return created(service.new_output_file(ctx, _instance(instance_id, temporal_entity_id), body))
 
 
 @router.post("/data/entities/{entity_id}/output-files/next-revision")
-async def next_entity_output_revision(entity_id: str, request: Request, ctx: Ctx) -> Response:
+def next_entity_output_revision(payload: JsonBody, entity_id: str, request: Request, ctx: Ctx) -> Response:
     """``{next_revision}`` for an entity's output files of one output type, task type and name."""
-    return ok(service.next_output_revision(ctx, _entity(entity_id), await json_body(request)))
+    return ok(service.next_output_revision(ctx, _entity(entity_id), payload))
 
 
 @router.post("/data/asset-instances/{instance_id}/entities/{temporal_entity_id}/output-files/next-revision")
-async def next_instance_output_revision(instance_id: str, temporal_entity_id: str, request: Request,
+def next_instance_output_revision(payload: JsonBody, instance_id: str, temporal_entity_id: str, request: Request,
                                         ctx: Ctx) -> Response:
     """``{next_revision}`` for an asset instance's output files in a shot or scene."""
-    body = await json_body(request)
+    body = payload
     return ok(service.next_output_revision(ctx, _instance(instance_id, temporal_entity_id), body))
 
 
 @router.get("/data/entities/{entity_id}/output-files")
-async def entity_output_files(entity_id: str, request: Request, ctx: Ctx) -> Response:
+def entity_output_files(entity_id: str, request: Request, ctx: Ctx) -> Response:
     """Output files of an entity, filtered by output type, task type, representation, name, status."""
     return ok(service.output_files(ctx, _entity(entity_id), _query(request)))
 
 
 @router.get("/data/entities/{entity_id}/output-files/last-revisions")
-async def last_entity_output_files(entity_id: str, request: Request, ctx: Ctx) -> Response:
+def last_entity_output_files(entity_id: str, request: Request, ctx: Ctx) -> Response:
     """The last revision of each output file of an entity."""
     return ok(service.last_output_files(ctx, _entity(entity_id), _query(request)))
 
 
 @router.get("/data/entities/{entity_id}/output-types")
-async def entity_output_types(entity_id: str, ctx: Ctx) -> Response:
+def entity_output_types(entity_id: str, ctx: Ctx) -> Response:
     """Output types used by the output files of an entity."""
     return ok(service.output_types(ctx, _entity(entity_id)))
 
 
 @router.get("/data/entities/{entity_id}/output-types/{output_type_id}/output-files")
-async def entity_output_type_files(entity_id: str, output_type_id: str, request: Request, ctx: Ctx) -> Response:
+def entity_output_type_files(entity_id: str, output_type_id: str, request: Request, ctx: Ctx) -> Response:
     """Output files of an entity for one output type (optionally one ``representation``)."""
     filters = {**_query(request), "output_type_id": output_type_id}
     return ok(service.output_files(ctx, _entity(entity_id), filters))
 
 
 @router.get("/data/asset-instances/{instance_id}/output-files")
-async def instance_output_files(instance_id: str, request: Request, ctx: Ctx) -> Response:
+def instance_output_files(instance_id: str, request: Request, ctx: Ctx) -> Response:
     """Output files of an asset instance (optionally in one ``temporal_entity_id``), filtered."""
     filters = _query(request)
     ids = _instance(instance_id, filters.pop("temporal_entity_id", None))
@@ -200,21 +201,21 @@ async def instance_output_files(instance_id: str, request: Request, ctx: Ctx) ->
 
 
 @router.get("/data/asset-instances/{instance_id}/entities/{temporal_entity_id}/output-files/last-revisions")
-async def last_instance_output_files(instance_id: str, temporal_entity_id: str, request: Request,
+def last_instance_output_files(instance_id: str, temporal_entity_id: str, request: Request,
                                      ctx: Ctx) -> Response:
     """The last revision of each output file of an asset instance in a shot or scene."""
     return ok(service.last_output_files(ctx, _instance(instance_id, temporal_entity_id), _query(request)))
 
 
 @router.get("/data/asset-instances/{instance_id}/entities/{temporal_entity_id}/output-types")
-async def instance_output_types(instance_id: str, temporal_entity_id: str, ctx: Ctx) -> Response:
+def instance_output_types(instance_id: str, temporal_entity_id: str, ctx: Ctx) -> Response:
     """Output types used by an asset instance's output files in a shot or scene."""
     return ok(service.output_types(ctx, _instance(instance_id, temporal_entity_id)))
 
 
 @router.get("/data/asset-instances/{instance_id}/entities/{temporal_entity_id}/output-types/{output_type_id}"
             "/output-files")
-async def instance_output_type_files(instance_id: str, temporal_entity_id: str, output_type_id: str,
+def instance_output_type_files(instance_id: str, temporal_entity_id: str, output_type_id: str,
                                      request: Request, ctx: Ctx) -> Response:
     """Output files of an asset instance in a shot or scene for one output type."""
     filters = {**_query(request), "output_type_id": output_type_id}
@@ -222,6 +223,6 @@ async def instance_output_type_files(instance_id: str, temporal_entity_id: str, 
 
 
 @router.get("/data/projects/{project_id}/output-files")
-async def project_output_files(project_id: str, request: Request, ctx: Ctx) -> Response:
+def project_output_files(project_id: str, request: Request, ctx: Ctx) -> Response:
     """Output files of a project, filtered by output type, task type, representation, name, status."""
     return ok(service.project_output_files(ctx, project_id, _query(request)))

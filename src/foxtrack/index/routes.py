@@ -14,7 +14,7 @@ router = APIRouter(tags=["index"])
 
 
 @router.api_route("/", methods=["GET", "HEAD"])
-async def index() -> Response:
+def index() -> Response:
     """API name and version, as Zou answers them (gazu's get_api_version reads ``version``)."""
     return ok({"api": "Zou", "version": ZOU_COMPAT_VERSION})
 
@@ -29,7 +29,7 @@ def _database_up(request: Request) -> bool:
 
 
 @router.get("/status")
-async def status(request: Request) -> Response:
+def status(request: Request) -> Response:
     """Health of the pieces; foxtrack embeds them, so they are up when the process is."""
     up = _database_up(request)
     return ok({"name": "Zou", "version": ZOU_COMPAT_VERSION, "database-up": up, "key-value-store-up": True,
@@ -37,19 +37,19 @@ async def status(request: Request) -> Response:
 
 
 @router.get("/status.txt")
-async def status_txt(request: Request) -> Response:
+def status_txt(request: Request) -> Response:
     up = "up" if _database_up(request) else "down"
     return PlainTextResponse(f"name: Zou\nversion: {ZOU_COMPAT_VERSION}\ndatabase: {up}\n")
 
 
 @router.get("/health")
-async def health() -> Response:
+def health() -> Response:
     """A cheap liveness probe."""
     return ok({"ok": True})
 
 
 @router.get("/config")
-async def config() -> Response:
+def config() -> Response:
     """Public configuration read by Kitsu's login page."""
     return ok({"is_self_hosted": True, "crisp_token": "", "dark_theme_by_default": False,
                "indexer_configured": True, "saml_enabled": False, "saml_idp_name": "", "oidc_enabled": False,

@@ -5,7 +5,8 @@ refuses a name that is not here or a payload that lacks a required key: the cata
 what clients (gazu.events, the Kitsu UI, webhooks) can receive.
 
 Generic names come from the schema: every table has ``<table>:new|update|delete`` (underscores as
-dashes, ``{<table>_id}``), as Zou's generic CRUD emits them.
+dashes, ``{<table>_id}``), as Zou's generic CRUD emits them, and ``<table_name>:new`` with the
+underscores kept, as Zou's get-or-create by name emits it (``output_type:new``, ``file_status:new``).
 """
 
 from __future__ import annotations
@@ -42,7 +43,6 @@ _NAMED: dict[str, tuple[str, ...]] = {
     "edit:casting-update": ("edit_id",),
     "shot:add-to-scene": ("shot_id",),
     "shot:remove-from-scene": ("shot_id",),
-    "asset_instance:new": ("asset_instance_id",),
     "asset_instance:add-to-shot": ("asset_instance_id",),
     "asset_instance:remove-from-shot": ("asset_instance_id",),
     # tasks
@@ -90,6 +90,9 @@ def _build() -> dict[str, EventType]:
             out[f"{prefix}:{verb}"] = EventType(f"{prefix}:{verb}", frozenset({key}))
         # budgets speak create, thumbnails set-thumbnail
         out[f"{prefix}:set-thumbnail"] = EventType(f"{prefix}:set-thumbnail", frozenset({key}))
+    for table in s.metadata.tables:  # Zou's get-or-create by name emits the table name as it is
+        if "_" in table:
+            out[f"{table}:new"] = EventType(f"{table}:new", frozenset({f"{table}_id"}))
     for name, keys in {**_NAMED, **_CHAT}.items():
         # a generic name keeps its generic payload: the CRUD emits it with the id alone
         assert name not in out, f"{name} is a generic event"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
 from foxtrack.core.context import Ctx
-from foxtrack.core.http import json_body, query_int
+from foxtrack.core.http import JsonBody, json_body, query_int
 from foxtrack.core.jsonutil import created, no_content, ok
 from foxtrack.db.seed import hash_password
 from foxtrack.playlists import builds, review, service, sharing
@@ -23,62 +24,62 @@ def _page(request: Request) -> int:
 
 
 @router.post("/actions/playlists/{playlist_id}/add-entity")
-async def add_entity(playlist_id: str, request: Request, ctx: Ctx) -> Response:
+def add_entity(payload: JsonBody, playlist_id: str, request: Request, ctx: Ctx) -> Response:
     """Add an entity and the preview to show to a playlist; answers the playlist."""
-    return ok(service.add_entity(ctx, playlist_id, await json_body(request)))
+    return ok(service.add_entity(ctx, playlist_id, payload))
 
 
 @router.post("/actions/playlists/{playlist_id}/remove-entity")
-async def remove_entity(playlist_id: str, request: Request, ctx: Ctx) -> Response:
+def remove_entity(payload: JsonBody, playlist_id: str, request: Request, ctx: Ctx) -> Response:
     """Remove an entity from a playlist; answers the playlist."""
-    return ok(service.remove_entity(ctx, playlist_id, await json_body(request)))
+    return ok(service.remove_entity(ctx, playlist_id, payload))
 
 
 @router.get("/data/projects/{project_id}/playlists")
-async def project_playlists(project_id: str, request: Request, ctx: Ctx) -> Response:
+def project_playlists(project_id: str, request: Request, ctx: Ctx) -> Response:
     """Playlists of a project, one page of 20 (a plain array)."""
     return ok(service.project_playlists(ctx, project_id, None, _page(request)))
 
 
 @router.get("/data/projects/{project_id}/playlists/all")
-async def all_project_playlists(project_id: str, ctx: Ctx) -> Response:
+def all_project_playlists(project_id: str, ctx: Ctx) -> Response:
     """Every playlist of a project."""
     return ok(service.project_playlists(ctx, project_id, None, 0))
 
 
 @router.get("/data/projects/{project_id}/episodes/{episode_id}/playlists")
-async def episode_playlists(project_id: str, episode_id: str, request: Request, ctx: Ctx) -> Response:
+def episode_playlists(project_id: str, episode_id: str, request: Request, ctx: Ctx) -> Response:
     """Playlists of an episode (``main``: those without episode, ``all``: every one)."""
     return ok(service.project_playlists(ctx, project_id, episode_id, _page(request)))
 
 
 @router.get("/data/projects/{project_id}/playlists/{playlist_id}")
-async def project_playlist(project_id: str, playlist_id: str, ctx: Ctx) -> Response:
+def project_playlist(project_id: str, playlist_id: str, ctx: Ctx) -> Response:
     """One playlist of a project with its build jobs."""
     return ok(service.playlist_in_project(ctx, project_id, playlist_id))
 
 
 @router.get("/data/projects/{project_id}/build-jobs")
-async def project_build_jobs(project_id: str, ctx: Ctx) -> Response:
+def project_build_jobs(project_id: str, ctx: Ctx) -> Response:
     """Build jobs of every playlist of a project."""
     return ok(service.project_build_jobs(ctx, project_id))
 
 
 @router.get("/data/playlists/{playlist_id}/jobs/{job_id}")
-async def build_job(playlist_id: str, job_id: str, ctx: Ctx) -> Response:
+def build_job(playlist_id: str, job_id: str, ctx: Ctx) -> Response:
     """One build job of a playlist."""
     return ok(service.build_job(ctx, playlist_id, job_id))
 
 
 @router.delete("/data/playlists/{playlist_id}/jobs/{job_id}")
-async def delete_build_job(playlist_id: str, job_id: str, ctx: Ctx) -> Response:
+def delete_build_job(playlist_id: str, job_id: str, ctx: Ctx) -> Response:
     """Delete a build job of a playlist."""
     service.delete_build_job(ctx, playlist_id, job_id)
     return no_content()
 
 
 @router.get("/data/playlists/{playlist_id}/build/mp4")
-async def build_movie(playlist_id: str, ctx: Ctx) -> Response:
+def build_movie(playlist_id: str, ctx: Ctx) -> Response:
     """Start building the playlist's movie (a build job, done by the media worker); answers the job."""
     return ok(review.start_build(ctx, playlist_id))
 
@@ -86,7 +87,7 @@ async def build_movie(playlist_id: str, ctx: Ctx) -> Response:
 @router.get("/data/playlists/{playlist_id}/jobs/{job_id}/build/mp4")
 async def download_build(playlist_id: str, job_id: str, request: Request, ctx: Ctx) -> Response:
     """The movie of a finished build job."""
-    job, filename = review.build_download(ctx, playlist_id, job_id)
+    job, filename = await run_in_threadpool(review.build_download, ctx, playlist_id, job_id)
     return await serve(request, storage_of(ctx.state), builds.BUCKET, builds.PREFIX, job["id"], "video/mp4",
                        filename, attachment=True)
 
@@ -101,19 +102,19 @@ async def download_zip(playlist_id: str, ctx: Ctx) -> Response:
 
 
 @router.post("/data/projects/{project_id}/playlists/temp")
-async def temp_playlist(project_id: str, request: Request, ctx: Ctx) -> Response:
+def temp_playlist(payload: JsonBody, project_id: str, request: Request, ctx: Ctx) -> Response:
     """The entities of the given tasks (``task_ids``) with their last preview, as a playlist shows them."""
-    return ok(review.temp_playlist(ctx, project_id, await json_body(request)))
+    return ok(review.temp_playlist(ctx, project_id, payload))
 
 
 @router.post("/data/playlists/{playlist_id}/notify-clients")
-async def notify_clients(playlist_id: str, ctx: Ctx) -> Response:
+def notify_clients(playlist_id: str, ctx: Ctx) -> Response:
     """Notify the project's clients that the playlist is ready for review."""
     return ok(review.notify_clients(ctx, playlist_id))
 
 
 @router.get("/data/playlists/{playlist_id}/share")
-async def share_links(playlist_id: str, ctx: Ctx) -> Response:
+def share_links(playlist_id: str, ctx: Ctx) -> Response:
     """The active share links of a playlist."""
     return ok(sharing.share_links(ctx, playlist_id))
 
@@ -125,10 +126,10 @@ async def new_share_link(playlist_id: str, request: Request, ctx: Ctx) -> Respon
     if values["password"] is not None:
         values["password"] = await asyncio.to_thread(hash_password, values["password"],
                                                      ctx.state.settings.bcrypt_rounds)
-    return created(sharing.new_share_link(ctx, playlist_id, values))
+    return created(await run_in_threadpool(sharing.new_share_link, ctx, playlist_id, values))
 
 
 @router.delete("/data/playlists/{playlist_id}/share/{token}")
-async def remove_share_link(playlist_id: str, token: str, ctx: Ctx) -> Response:
+def remove_share_link(playlist_id: str, token: str, ctx: Ctx) -> Response:
     """Deactivate a share link; answers it."""
     return ok(sharing.remove_share_link(ctx, playlist_id, token))

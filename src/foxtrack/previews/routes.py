@@ -7,11 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from foxtrack.core.context import Ctx, RequestContext
 from foxtrack.core.errors import NotFound
-from foxtrack.core.http import json_body
+from foxtrack.core.http import JsonBody
 from foxtrack.core.jsonutil import JSON, created, ok
 from foxtrack.previews import actions, service
 from foxtrack.storage import storage_of
@@ -32,28 +33,28 @@ def _split(file_name: str) -> tuple[str, str]:
 
 
 @router.post("/actions/tasks/{task_id}/comments/{comment_id}/add-preview")
-async def add_preview(task_id: str, comment_id: str, request: Request, ctx: Ctx) -> Response:
+def add_preview(payload: JsonBody, task_id: str, comment_id: str, request: Request, ctx: Ctx) -> Response:
     """Create a preview file on a comment (next revision, or the given one); upload its file next."""
-    return created(service.add_preview(ctx, task_id, comment_id, await json_body(request)))
+    return created(service.add_preview(ctx, task_id, comment_id, payload))
 
 
 @router.post("/actions/tasks/{task_id}/comments/{comment_id}/preview-files/{preview_id}")
-async def add_extra_preview(task_id: str, comment_id: str, preview_id: str, ctx: Ctx) -> Response:
+def add_extra_preview(task_id: str, comment_id: str, preview_id: str, ctx: Ctx) -> Response:
     """Another file for the revision of a preview (next position)."""
     return created(service.add_extra_preview(ctx, task_id, comment_id, preview_id))
 
 
 @router.delete("/actions/tasks/{task_id}/comments/{comment_id}/preview-files/{preview_id}")
-async def remove_comment_preview(task_id: str, comment_id: str, preview_id: str, ctx: Ctx) -> Response:
+def remove_comment_preview(task_id: str, comment_id: str, preview_id: str, ctx: Ctx) -> Response:
     """Delete a preview file of a comment."""
     service.remove_comment_preview(ctx, task_id, comment_id, preview_id)
     return Response(status_code=204)
 
 
 @router.put("/actions/preview-files/{preview_id}/update-position")
-async def update_position(preview_id: str, request: Request, ctx: Ctx) -> Response:
+def update_position(payload: JsonBody, preview_id: str, request: Request, ctx: Ctx) -> Response:
     """Move a preview file within its revision."""
-    return ok(service.update_position(ctx, preview_id, await json_body(request)))
+    return ok(service.update_position(ctx, preview_id, payload))
 
 
 @router.post("/pictures/preview-files/{preview_id}")
@@ -64,25 +65,25 @@ async def upload_preview(preview_id: str, request: Request, ctx: Ctx) -> Respons
 
 
 @router.put("/actions/preview-files/{preview_id}/set-main-preview")
-async def set_main_preview(preview_id: str, ctx: Ctx) -> Response:
+def set_main_preview(preview_id: str, ctx: Ctx) -> Response:
     """Make the preview the thumbnail of its entity; answers the entity."""
     return ok(service.set_main_preview(ctx, preview_id))
 
 
 @router.put("/actions/tasks/{task_id}/set-main-preview")
-async def set_task_main_preview(task_id: str, ctx: Ctx) -> Response:
+def set_task_main_preview(task_id: str, ctx: Ctx) -> Response:
     """Make the task's last preview the thumbnail of its entity."""
     return ok(service.set_task_main_preview(ctx, task_id))
 
 
 @router.get("/data/tasks/{task_id}/previews")
-async def task_previews(task_id: str, ctx: Ctx) -> Response:
+def task_previews(task_id: str, ctx: Ctx) -> Response:
     """Preview files of a task, newest revision first."""
     return ok(service.task_previews(ctx, task_id))
 
 
 @router.get("/data/playlists/entities/{entity_id}/preview-files")
-async def entity_preview_files(entity_id: str, ctx: Ctx) -> Response:
+def entity_preview_files(entity_id: str, ctx: Ctx) -> Response:
     """Preview files of an entity grouped by task type, newest revision first."""
     return ok(service.entity_preview_files(ctx, entity_id))
 
@@ -93,12 +94,13 @@ PROCESSING = {"error": False, "message": "The preview file is still processing."
 async def _serve_preview(request: Request, ctx: RequestContext, preview_id: str,
                          locate: Callable[[Row], tuple[str, str]], media_type: str, download_extension: str | None = None,
                          attachment: bool = False) -> Response:
-    preview = service.preview_for_download(ctx, preview_id)
+    preview = await run_in_threadpool(service.preview_for_download, ctx, preview_id)
     try:
         bucket, prefix = await asyncio.to_thread(locate, preview)
     except service.StillProcessing:
         return JSON(PROCESSING, status_code=202, headers={"Retry-After": str(RETRY_AFTER)})
-    filename = service.download_name(ctx, preview, download_extension) if download_extension else None
+    filename = (await run_in_threadpool(service.download_name, ctx, preview, download_extension)
+                if download_extension else None)
     return await serve(request, storage_of(ctx.state), bucket, prefix, preview_id, media_type, filename, attachment)
 
 
@@ -115,7 +117,7 @@ async def picture(variant: str, file_name: str, request: Request, ctx: Ctx) -> R
 @router.get("/pictures/originals/preview-files/{preview_id}/download")
 async def download_picture(preview_id: str, request: Request, ctx: Ctx) -> Response:
     """The original file of a preview as an attachment with a readable name."""
-    preview = service.preview_for_download(ctx, preview_id)
+    preview = await run_in_threadpool(service.preview_for_download, ctx, preview_id)
     extension = preview.get("extension") or "png"
     return await _serve_preview(request, ctx, preview_id,
                                 lambda p: service.picture_file(ctx, p, "originals", extension), mime_of(extension),
@@ -142,19 +144,19 @@ async def download_movie(preview_id: str, request: Request, ctx: Ctx) -> Respons
 
 
 @router.put("/actions/preview-files/{preview_id}/update-annotations")
-async def update_annotations(preview_id: str, request: Request, ctx: Ctx) -> Response:
+def update_annotations(payload: JsonBody, preview_id: str, request: Request, ctx: Ctx) -> Response:
     """Merge annotation changes ``{additions, updates, deletions}`` into a preview; answers the preview."""
-    return ok(actions.update_annotations(ctx, preview_id, await json_body(request)))
+    return ok(actions.update_annotations(ctx, preview_id, payload))
 
 
 @router.get("/actions/preview-files/{preview_id}/extract-frame")
 async def extract_frame(preview_id: str, request: Request, ctx: Ctx) -> Response:
     """A frame of a movie preview as PNG (``frame_number``, 0 by default); a picture is its own frame."""
     number = actions.frame_number(request.query_params.get("frame_number"))
-    preview = actions.preview_of_task(ctx, preview_id)
+    preview = await run_in_threadpool(actions.preview_of_task, ctx, preview_id)
     if actions.is_picture(preview):
         return await serve(request, storage_of(ctx.state), "pictures", "original", preview_id, "image/png")
-    fps = actions.project_fps(ctx, preview)
+    fps = await run_in_threadpool(actions.project_fps, ctx, preview)
     png = await asyncio.to_thread(actions.extract_frame, ctx, preview, number, fps)
     return Response(png, media_type="image/png",
                     headers={"Content-Disposition": f"inline; filename={preview_id}-{number}.png"})
@@ -163,13 +165,13 @@ async def extract_frame(preview_id: str, request: Request, ctx: Ctx) -> Response
 @router.get("/actions/preview-files/{preview_id}/extract-tile")
 async def extract_tile(preview_id: str, request: Request, ctx: Ctx) -> Response:
     """The scrubbing tiles (frames side by side) of a movie preview as PNG."""
-    preview = actions.preview_of_task(ctx, preview_id)
+    preview = await run_in_threadpool(actions.preview_of_task, ctx, preview_id)
     bucket, prefix = await asyncio.to_thread(actions.tile_location, ctx, preview)
     return await serve(request, storage_of(ctx.state), bucket, prefix, preview_id, "image/png")
 
 
 @router.get("/data/playlists/preview-files/running")
-async def running_previews(ctx: Ctx) -> Response:
+def running_previews(ctx: Ctx) -> Response:
     """Movie previews still processing (or broken) in open projects, newest first."""
     return ok(actions.running_previews(ctx))
 

@@ -230,7 +230,7 @@ async def upload_preview(ctx: RequestContext, preview_id: str, upload: Upload | 
     """Store the uploaded file of a preview. Pictures get their PNG variants at once (``ready``);
     movies are stored and queued (``processing``) for the transcoding worker; other files are kept
     as they are (``ready``)."""
-    preview, task = _load_for_upload(ctx, preview_id)
+    preview, task = await asyncio.to_thread(_load_for_upload, ctx, preview_id)
     if upload is None:
         raise BadRequest("No file given.")
     if _has_file(preview):
@@ -242,7 +242,7 @@ async def upload_preview(ctx: RequestContext, preview_id: str, upload: Upload | 
     try:
         return await _store_upload(ctx, preview_id, task, upload, extension, original_name)
     except BadRequest as exc:
-        _mark_broken(ctx, preview_id, task, exc.message)
+        await asyncio.to_thread(_mark_broken, ctx, preview_id, task, exc.message)
         raise
 
 
@@ -300,6 +300,14 @@ async def _store_upload(ctx: RequestContext, preview_id: str, task: Row, upload:
         values.update(extension=extension, file_size=size, is_movie=False)
     else:
         raise BadRequest(f"Wrong file format, extension: {extension}")
+    row = await asyncio.to_thread(_record_upload, ctx, preview_id, task, values)
+    if row["status"] == "processing":
+        background.notify(ctx.state)
+    return row
+
+
+def _record_upload(ctx: RequestContext, preview_id: str, task: Row, values: Row) -> Row:
+    """The stored file's values on the preview, the task's last preview and the events, in one unit."""
     with ctx.write() as tx:
         current = tx.execute(sa.select(s.preview_file.c.original_name, s.preview_file.c.status)
                              .where(s.preview_file.c.id == preview_id)).first()
@@ -324,8 +332,6 @@ async def _store_upload(ctx: RequestContext, preview_id: str, task: Row, upload:
         project = PROJECT.get(tx.conn, project_id) or {}
         if project.get("is_set_preview_automated"):
             _set_main(tx, ctx, row, task)
-    if row["status"] == "processing":
-        background.notify(ctx.state)
     return row
 
 
@@ -505,14 +511,25 @@ def _check_avatar_access(ctx: RequestContext, conn: Connection, kind: str, item_
         perm.require_admin(ctx)
 
 
-async def upload_avatar(ctx: RequestContext, kind: str, item_id: str, upload: Upload | None) -> Row:
-    table, size = AVATAR_KINDS[kind]
-    if not is_uuid(item_id):
-        raise NotFound()
+def _check_avatar_target(ctx: RequestContext, kind: str, table: sa.Table, item_id: str) -> None:
     with ctx.read() as conn:
         if conn.execute(sa.select(table.c.id).where(table.c.id == item_id)).first() is None:
             raise NotFound()
         _check_avatar_access(ctx, conn, kind, item_id)
+
+
+def _record_avatar(ctx: RequestContext, kind: str, table: sa.Table, item_id: str) -> None:
+    with ctx.write() as tx:
+        tx.update(table, {"has_avatar": True}, table.c.id == item_id)
+        tx.emit(f"{kind[:-1]}:set-thumbnail", {f"{kind[:-1]}_id": item_id},
+                project_id=item_id if kind == "projects" else None)
+
+
+async def upload_avatar(ctx: RequestContext, kind: str, item_id: str, upload: Upload | None) -> Row:
+    table, size = AVATAR_KINDS[kind]
+    if not is_uuid(item_id):
+        raise NotFound()
+    await asyncio.to_thread(_check_avatar_target, ctx, kind, table, item_id)
     if upload is None:
         raise BadRequest("No file given.")
     target = upload.path.with_name(upload.path.name + ".png")
@@ -521,10 +538,7 @@ async def upload_avatar(ctx: RequestContext, kind: str, item_id: str, upload: Up
     except media.BadPicture as exc:
         raise BadRequest("The uploaded file is not a valid picture.") from exc
     await asyncio.to_thread(storage_of(ctx.state).save, "pictures", "thumbnails", item_id, target)
-    with ctx.write() as tx:
-        tx.update(table, {"has_avatar": True}, table.c.id == item_id)
-        tx.emit(f"{kind[:-1]}:set-thumbnail", {f"{kind[:-1]}_id": item_id},
-                project_id=item_id if kind == "projects" else None)
+    await asyncio.to_thread(_record_avatar, ctx, kind, table, item_id)
     return {"thumbnail_path": f"/api/pictures/thumbnails/{kind}/{item_id}.png"}
 
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from foxtrack.core.context import Ctx
-from foxtrack.core.http import json_body
+from foxtrack.core.http import JsonBody, json_body
 from foxtrack.core.jsonutil import created, no_content, ok
 from foxtrack.projects import service
 
@@ -14,39 +14,39 @@ router = APIRouter(tags=["projects"])
 
 
 @router.get("/data/projects/open")
-async def open_projects(ctx: Ctx) -> Response:
+def open_projects(ctx: Ctx) -> Response:
     """Open projects (of the caller's teams unless admin), with relations and descriptors."""
     with ctx.read() as conn:
         return ok(service.open_projects(ctx, conn))
 
 
 @router.get("/data/projects/all")
-async def all_projects(ctx: Ctx) -> Response:
+def all_projects(ctx: Ctx) -> Response:
     """Every project (of the caller's teams unless admin), open or closed."""
     with ctx.read() as conn:
         return ok(service.all_projects(ctx, conn))
 
 
 @router.get("/data/projects/{project_id}/team")
-async def get_team(project_id: str, ctx: Ctx) -> Response:
+def get_team(project_id: str, ctx: Ctx) -> Response:
     """The persons of the project's team, with their project role."""
     return ok(service.team(ctx, project_id))
 
 
 @router.post("/data/projects/{project_id}/team")
-async def add_to_team(project_id: str, request: Request, ctx: Ctx) -> Response:
+def add_to_team(payload: JsonBody, project_id: str, request: Request, ctx: Ctx) -> Response:
     """Add a person to the team (optionally with a project role)."""
-    return created(service.add_team_member(ctx, project_id, await json_body(request)))
+    return created(service.add_team_member(ctx, project_id, payload))
 
 
 @router.put("/data/projects/{project_id}/team/{person_id}")
-async def update_team_member(project_id: str, person_id: str, request: Request, ctx: Ctx) -> Response:
+def update_team_member(payload: JsonBody, project_id: str, person_id: str, request: Request, ctx: Ctx) -> Response:
     """Set the project role of a team member."""
-    return ok(service.update_team_member(ctx, project_id, person_id, await json_body(request)))
+    return ok(service.update_team_member(ctx, project_id, person_id, payload))
 
 
 @router.delete("/data/projects/{project_id}/team/{person_id}")
-async def remove_from_team(project_id: str, person_id: str, ctx: Ctx) -> Response:
+def remove_from_team(project_id: str, person_id: str, ctx: Ctx) -> Response:
     """Remove a person from the team."""
     service.remove_team_member(ctx, project_id, person_id)
     return no_content()
@@ -55,19 +55,19 @@ async def remove_from_team(project_id: str, person_id: str, ctx: Ctx) -> Respons
 # Zou serves GET on the task-status, status-automation and background-file settings only
 # (GET .../settings/task-types answers 405 there).
 @router.get("/data/projects/{project_id}/settings/task-status")
-async def list_task_statuses(project_id: str, ctx: Ctx) -> Response:
+def list_task_statuses(project_id: str, ctx: Ctx) -> Response:
     """Task statuses linked to the project."""
     return ok(service.list_setting(ctx, project_id, "task-status"))
 
 
 @router.get("/data/projects/{project_id}/settings/status-automations")
-async def list_status_automations(project_id: str, ctx: Ctx) -> Response:
+def list_status_automations(project_id: str, ctx: Ctx) -> Response:
     """Status automations linked to the project."""
     return ok(service.list_setting(ctx, project_id, "status-automations"))
 
 
 @router.get("/data/projects/{project_id}/settings/preview-background-files")
-async def list_background_files(project_id: str, ctx: Ctx) -> Response:
+def list_background_files(project_id: str, ctx: Ctx) -> Response:
     """Preview background files linked to the project."""
     return ok(service.list_setting(ctx, project_id, "preview-background-files"))
 
@@ -92,61 +92,61 @@ for _kind in service.SETTINGS:
 
 
 @router.get("/data/projects/{project_id}/metadata-descriptors")
-async def list_descriptors(project_id: str, ctx: Ctx) -> Response:
+def list_descriptors(project_id: str, ctx: Ctx) -> Response:
     """Metadata descriptors of the project."""
     return ok(service.descriptors(ctx, project_id))
 
 
 @router.post("/data/projects/{project_id}/metadata-descriptors")
-async def create_descriptor(project_id: str, request: Request, ctx: Ctx) -> Response:
+def create_descriptor(payload: JsonBody, project_id: str, request: Request, ctx: Ctx) -> Response:
     """Add a metadata descriptor (its field name is derived from its name)."""
-    return created(service.create_descriptor(ctx, project_id, await json_body(request)))
+    return created(service.create_descriptor(ctx, project_id, payload))
 
 
 @router.post("/data/projects/{project_id}/metadata-descriptors/reorder")
-async def reorder_descriptors(project_id: str, request: Request, ctx: Ctx) -> Response:
+def reorder_descriptors(payload: JsonBody, project_id: str, request: Request, ctx: Ctx) -> Response:
     """Set the positions of the descriptors of one entity type."""
-    return ok(service.reorder_descriptors(ctx, project_id, await json_body(request)))
+    return ok(service.reorder_descriptors(ctx, project_id, payload))
 
 
 @router.get("/data/projects/{project_id}/metadata-descriptors/{descriptor_id}")
-async def get_descriptor(project_id: str, descriptor_id: str, ctx: Ctx) -> Response:
+def get_descriptor(project_id: str, descriptor_id: str, ctx: Ctx) -> Response:
     """One metadata descriptor."""
     return ok(service.descriptor(ctx, project_id, descriptor_id))
 
 
 @router.put("/data/projects/{project_id}/metadata-descriptors/{descriptor_id}")
-async def update_descriptor(project_id: str, descriptor_id: str, request: Request, ctx: Ctx) -> Response:
+def update_descriptor(payload: JsonBody, project_id: str, descriptor_id: str, request: Request, ctx: Ctx) -> Response:
     """Update a metadata descriptor."""
-    return ok(service.update_descriptor(ctx, project_id, descriptor_id, await json_body(request)))
+    return ok(service.update_descriptor(ctx, project_id, descriptor_id, payload))
 
 
 @router.delete("/data/projects/{project_id}/metadata-descriptors/{descriptor_id}")
-async def delete_descriptor(project_id: str, descriptor_id: str, ctx: Ctx) -> Response:
+def delete_descriptor(project_id: str, descriptor_id: str, ctx: Ctx) -> Response:
     """Remove a metadata descriptor."""
     service.delete_descriptor(ctx, project_id, descriptor_id)
     return no_content()
 
 
 @router.get("/data/projects/{project_id}/milestones")
-async def milestones(project_id: str, ctx: Ctx) -> Response:
+def milestones(project_id: str, ctx: Ctx) -> Response:
     """Milestones of the project."""
     return ok(service.project_rows(ctx, project_id, "milestones"))
 
 
 @router.get("/data/projects/{project_id}/schedule-items")
-async def schedule_items(project_id: str, ctx: Ctx) -> Response:
+def schedule_items(project_id: str, ctx: Ctx) -> Response:
     """Schedule items of the project."""
     return ok(service.schedule_items(ctx, project_id))
 
 
 @router.get("/data/projects/{project_id}/schedule-items/task-types")
-async def task_type_schedule_items(project_id: str, ctx: Ctx) -> Response:
+def task_type_schedule_items(project_id: str, ctx: Ctx) -> Response:
     """One schedule item per task type of the project, created when missing."""
     return ok(service.task_type_schedule_items(ctx, project_id))
 
 
 @router.get("/data/projects/{project_id}/task-types")
-async def project_task_types(project_id: str, ctx: Ctx) -> Response:
+def project_task_types(project_id: str, ctx: Ctx) -> Response:
     """Task types linked to the project."""
     return ok(service.project_task_types(ctx, project_id))

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from foxtrack.core.context import Ctx
-from foxtrack.core.http import json_body
+from foxtrack.core.http import JsonBody
 from foxtrack.core.jsonutil import ok
 from foxtrack.search import service
 
@@ -14,6 +14,6 @@ router = APIRouter(tags=["search"])
 
 
 @router.post("/data/search")
-async def search(request: Request, ctx: Ctx) -> Response:
+def search(payload: JsonBody, request: Request, ctx: Ctx) -> Response:
     """Persons, assets and shots matching ``query`` (``project_id``, ``limit``, ``offset``, ``index_names``)."""
-    return ok(service.search(ctx, await json_body(request)))
+    return ok(service.search(ctx, payload))

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from foxtrack.core.context import AppState, RequestContext, app_state
@@ -40,14 +41,14 @@ def _refused(exc: Refused) -> Response:
 async def shared_playlist(token: str, request: Request) -> Response:
     """The playlist with its shots' previews."""
     state, share = await _share(request, token)
-    return ok(service.playlist(state, share))
+    return ok(await run_in_threadpool(service.playlist, state, share))
 
 
 @router.get(BASE + "/context")
 async def shared_context(token: str, request: Request) -> Response:
     """The project, team, task types and statuses the review page needs."""
     state, share = await _share(request, token)
-    return ok(service.context(state, share))
+    return ok(await run_in_threadpool(service.context, state, share))
 
 
 @router.post(BASE + "/guest")
@@ -55,13 +56,13 @@ async def new_guest(token: str, request: Request) -> Response:
     """Create a guest person for this link."""
     state, share = await _share(request, token)
     body = await json_body(request) if await request.body() else {}
-    return created(service.new_guest(state, share, body))
+    return created(await run_in_threadpool(service.new_guest, state, share, body))
 
 
 @router.get(BASE + "/comments")
 async def shared_comments(token: str, request: Request) -> Response:
     state, share = await _share(request, token)
-    return ok(service.playlist_comments(state, share))
+    return ok(await run_in_threadpool(service.playlist_comments, state, share))
 
 
 @router.post(BASE + "/comments")
@@ -70,7 +71,7 @@ async def post_comment(token: str, request: Request) -> Response:
     state, share = await _share(request, token)
     body = await json_body(request)
     try:
-        return created(service.post_comment(state, share, body))
+        return created(await run_in_threadpool(service.post_comment, state, share, body))
     except Refused as exc:
         return _refused(exc)
 
@@ -80,7 +81,7 @@ async def edit_comment(token: str, comment_id: str, request: Request) -> Respons
     state, share = await _share(request, token)
     body = await json_body(request)
     try:
-        return ok(service.edit_comment(state, share, comment_id, body))
+        return ok(await run_in_threadpool(service.edit_comment, state, share, comment_id, body))
     except Refused as exc:
         return _refused(exc)
 
@@ -90,7 +91,7 @@ async def delete_comment(token: str, comment_id: str, request: Request) -> Respo
     """Delete a guest's own comment (``?guest_id=``)."""
     state, share = await _share(request, token)
     try:
-        service.delete_comment(state, share, comment_id, request.query_params.get("guest_id"))
+        await run_in_threadpool(service.delete_comment, state, share, comment_id, request.query_params.get("guest_id"))
     except Refused as exc:
         return _refused(exc)
     return no_content()
@@ -102,7 +103,7 @@ async def update_annotations(token: str, request: Request) -> Response:
     state, share = await _share(request, token)
     body = await json_body(request)
     try:
-        return ok(service.update_annotations(state, share, body))
+        return ok(await run_in_threadpool(service.update_annotations, state, share, body))
     except Refused as exc:
         return _refused(exc)
 
@@ -110,13 +111,13 @@ async def update_annotations(token: str, request: Request) -> Response:
 @router.get(BASE + "/preview-files/{preview_id}")
 async def preview_file(token: str, preview_id: str, request: Request) -> Response:
     state, share = await _share(request, token)
-    return ok(service.preview_file(state, share, preview_id))
+    return ok(await run_in_threadpool(service.preview_file, state, share, preview_id))
 
 
 async def _media(request: Request, state: AppState, share: Share, preview_id: str,
                  locate: Callable[[Row], tuple[str, str]], media_type: str,
                  download_extension: str | None = None) -> Response:
-    preview = service.preview_file(state, share, preview_id)
+    preview = await run_in_threadpool(service.preview_file, state, share, preview_id)
     ctx = service.acting_as(state, share.link["created_by"] or "")
     try:
         bucket, prefix = await asyncio.to_thread(locate, preview)
@@ -162,7 +163,7 @@ async def movie(token: str, quality: str, file_name: str, request: Request) -> R
 async def download(token: str, preview_id: str, request: Request) -> Response:
     """The original file of a preview as an attachment with a readable name."""
     state, share = await _share(request, token)
-    preview = service.preview_file(state, share, preview_id)
+    preview = await run_in_threadpool(service.preview_file, state, share, preview_id)
     extension = preview.get("extension") or "png"
     ctx = _ctx(request)
     if extension == "mp4":

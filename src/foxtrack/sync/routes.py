@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from foxtrack.core.context import Ctx
@@ -32,7 +33,7 @@ for _kind in importers.IMPORTABLE:
 
 
 async def _import_otio(request: Request, ctx: Ctx, project_id: str, episode_id: str | None) -> Response:
-    project_name = otio.check_target(ctx, project_id, episode_id)
+    project_name = await run_in_threadpool(otio.check_target, ctx, project_id, episode_id)
     async with received_form(request, ctx.state) as form:
         upload = form.files.get("file")
         if upload is None:
@@ -45,7 +46,7 @@ async def _import_otio(request: Request, ctx: Ctx, project_id: str, episode_id: 
         upload.path.rename(edit)
         raw = await asyncio.to_thread(otio.read_cuts, edit)
     cuts = otio.parse_cuts(raw, pattern)
-    return created(otio.import_cuts(ctx, project_id, episode_id, cuts, match_case))
+    return created(await run_in_threadpool(otio.import_cuts, ctx, project_id, episode_id, cuts, match_case))
 
 
 @router.post("/import/otio/projects/{project_id}")

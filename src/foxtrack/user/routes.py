@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from foxtrack.core.context import Ctx
-from foxtrack.core.http import json_body
+from foxtrack.core.http import JsonBody, json_body
 from foxtrack.core.jsonutil import created, no_content, ok
 from foxtrack.entities import chats
 from foxtrack.persons import account
@@ -16,31 +16,31 @@ router = APIRouter(tags=["user"])
 
 
 @router.get("/data/user/context")
-async def context(ctx: Ctx) -> Response:
+def context(ctx: Ctx) -> Response:
     """Everything Kitsu loads at start: reference data, open projects, persons, filters."""
     return ok(service.context(ctx))
 
 
 @router.get("/data/user/projects/open")
-async def open_projects(ctx: Ctx) -> Response:
+def open_projects(ctx: Ctx) -> Response:
     """Open projects whose team the caller belongs to."""
     return ok(service.open_projects(ctx))
 
 
 @router.get("/data/user/tasks")
-async def tasks(ctx: Ctx) -> Response:
+def tasks(ctx: Ctx) -> Response:
     """Tasks assigned to the caller that are not done, in open projects."""
     return ok(service.tasks_to_do(ctx))
 
 
 @router.get("/data/user/done-tasks")
-async def done_tasks(ctx: Ctx) -> Response:
+def done_tasks(ctx: Ctx) -> Response:
     """Done tasks assigned to the caller, in open projects."""
     return ok(service.done_tasks(ctx))
 
 
 @router.get("/data/user/tasks-to-check")
-async def tasks_to_check(ctx: Ctx) -> Response:
+def tasks_to_check(ctx: Ctx) -> Response:
     """Tasks waiting for feedback that the caller supervises."""
     return ok(service.tasks_to_check(ctx))
 
@@ -65,61 +65,61 @@ for _kind in ("assets", "shots", "scenes", "sequences"):
 
 
 @router.get("/data/user/projects/{project_id}/sequences")
-async def project_sequences(project_id: str, ctx: Ctx) -> Response:
+def project_sequences(project_id: str, ctx: Ctx) -> Response:
     """Sequences of the project where the caller has tasks."""
     return ok(service.project_entities(ctx, project_id, "Sequence"))
 
 
 @router.get("/data/user/projects/{project_id}/episodes")
-async def project_episodes(project_id: str, ctx: Ctx) -> Response:
+def project_episodes(project_id: str, ctx: Ctx) -> Response:
     """Episodes of the project where the caller has tasks."""
     return ok(service.project_entities(ctx, project_id, "Episode"))
 
 
 @router.get("/data/user/projects/{project_id}/asset-types")
-async def project_asset_types(project_id: str, ctx: Ctx) -> Response:
+def project_asset_types(project_id: str, ctx: Ctx) -> Response:
     """Asset types of the project's assets where the caller has tasks."""
     return ok(service.project_asset_types(ctx, project_id))
 
 
 @router.get("/data/user/projects/{project_id}/asset-types/{asset_type_id}/assets")
-async def project_assets(project_id: str, asset_type_id: str, ctx: Ctx) -> Response:
+def project_assets(project_id: str, asset_type_id: str, ctx: Ctx) -> Response:
     """Assets of one type where the caller has tasks."""
     return ok(service.project_assets(ctx, project_id, asset_type_id))
 
 
 @router.get("/data/user/sequences/{sequence_id}/shots")
-async def sequence_shots(sequence_id: str, ctx: Ctx) -> Response:
+def sequence_shots(sequence_id: str, ctx: Ctx) -> Response:
     """Shots of the sequence where the caller has tasks."""
     return ok(service.sequence_children(ctx, sequence_id, "Shot"))
 
 
 @router.get("/data/user/sequences/{sequence_id}/scenes")
-async def sequence_scenes(sequence_id: str, ctx: Ctx) -> Response:
+def sequence_scenes(sequence_id: str, ctx: Ctx) -> Response:
     """Scenes of the sequence where the caller has tasks."""
     return ok(service.sequence_children(ctx, sequence_id, "Scene"))
 
 
 @router.get("/data/user/notifications")
-async def notifications(request: Request, ctx: Ctx) -> Response:
+def notifications(request: Request, ctx: Ctx) -> Response:
     """The caller's notifications, newest first."""
     return ok(service.notifications(ctx, dict(request.query_params)))
 
 
 @router.get("/data/user/notifications/{notification_id}")
-async def notification(notification_id: str, ctx: Ctx) -> Response:
+def notification(notification_id: str, ctx: Ctx) -> Response:
     """One of the caller's notifications."""
     return ok(service.notification(ctx, notification_id))
 
 
 @router.put("/data/user/notifications/{notification_id}")
-async def update_notification(notification_id: str, request: Request, ctx: Ctx) -> Response:
+def update_notification(payload: JsonBody, notification_id: str, request: Request, ctx: Ctx) -> Response:
     """Mark a notification read or unread."""
-    return ok(service.update_notification(ctx, notification_id, await json_body(request)))
+    return ok(service.update_notification(ctx, notification_id, payload))
 
 
 @router.post("/actions/user/notifications/mark-all-as-read")
-async def mark_all_read(ctx: Ctx) -> Response:
+def mark_all_read(ctx: Ctx) -> Response:
     """Mark every notification of the caller as read."""
     return ok(service.mark_all_read(ctx))
 
@@ -155,88 +155,88 @@ for _kind in service.FILTER_TABLES:
 
 
 @router.get("/data/user/filter-groups/{item_id}")
-async def filter_group(item_id: str, ctx: Ctx) -> Response:
+def filter_group(item_id: str, ctx: Ctx) -> Response:
     """One of the caller's filter groups."""
     return ok(service.get_filter(ctx, "filter-groups", item_id))
 
 
 @router.get("/data/user/time-spents")
-async def time_spents(request: Request, ctx: Ctx) -> Response:
+def time_spents(request: Request, ctx: Ctx) -> Response:
     """The caller's time spents, optionally between start_date and end_date."""
     params = request.query_params
     return ok(service.time_spents(ctx, start=params.get("start_date"), end=params.get("end_date")))
 
 
 @router.get("/data/user/time-spents/{date}")
-async def time_spents_by_date(date: str, ctx: Ctx) -> Response:
+def time_spents_by_date(date: str, ctx: Ctx) -> Response:
     """The caller's time spents of one day."""
     return ok(service.time_spents(ctx, date=date))
 
 
 @router.get("/data/user/tasks/{task_id}/time-spents/{date}")
-async def task_time_spents(task_id: str, date: str, ctx: Ctx) -> Response:
+def task_time_spents(task_id: str, date: str, ctx: Ctx) -> Response:
     """The caller's time spents on one task for one day."""
     return ok(service.time_spents(ctx, date=date, task_id=task_id))
 
 
 @router.get("/data/user/day-offs/{date}")
-async def day_off(date: str, ctx: Ctx) -> Response:
+def day_off(date: str, ctx: Ctx) -> Response:
     """The caller's day off covering that date, or {}."""
     return ok(service.day_off(ctx, date))
 
 
 @router.get("/data/user/tasks/{task_id}/subscribed")
-async def task_subscribed(task_id: str, ctx: Ctx) -> Response:
+def task_subscribed(task_id: str, ctx: Ctx) -> Response:
     """Whether the caller follows the task."""
     return ok(service.is_subscribed(ctx, task_id))
 
 
 @router.post("/actions/user/tasks/{task_id}/subscribe")
-async def subscribe(task_id: str, ctx: Ctx) -> Response:
+def subscribe(task_id: str, ctx: Ctx) -> Response:
     """Follow a task (its comments notify the caller)."""
     return created(service.subscribe(ctx, task_id))
 
 
 @router.delete("/actions/user/tasks/{task_id}/unsubscribe")
-async def unsubscribe(task_id: str, ctx: Ctx) -> Response:
+def unsubscribe(task_id: str, ctx: Ctx) -> Response:
     """Stop following a task."""
     service.unsubscribe(ctx, task_id)
     return no_content()
 
 
 @router.get("/data/user/desktop-login-logs")
-async def desktop_login_logs(ctx: Ctx) -> Response:
+def desktop_login_logs(ctx: Ctx) -> Response:
     """The caller's desktop logins, newest first."""
     return ok(account.desktop_login_logs(ctx))
 
 
 @router.post("/data/user/desktop-login-logs")
-async def log_desktop_login(request: Request, ctx: Ctx) -> Response:
+def log_desktop_login(payload: JsonBody, request: Request, ctx: Ctx) -> Response:
     """Record the start of a desktop session (body: ``date``, default now)."""
-    return created(account.log_desktop_login(ctx, await json_body(request)))
+    return created(account.log_desktop_login(ctx, payload))
 
 
 @router.delete("/actions/user/clear-avatar")
-async def clear_avatar(ctx: Ctx) -> Response:
+def clear_avatar(ctx: Ctx) -> Response:
     """Remove the caller's avatar."""
     account.clear_avatar(ctx, ctx.person_id)
     return no_content()
 
 
 @router.get("/data/user/chats")
-async def user_chats(ctx: Ctx) -> Response:
+def user_chats(ctx: Ctx) -> Response:
     """Chats the caller has joined."""
     return ok(chats.user_chats(ctx))
 
 
 @router.post("/actions/user/chats/{entity_id}/join")
-async def join_chat(entity_id: str, ctx: Ctx) -> Response:
+def join_chat(entity_id: str, ctx: Ctx) -> Response:
     """Join the chat of an entity."""
     return ok(chats.join(ctx, entity_id))
 
 
 @router.delete("/actions/user/chats/{entity_id}/join")
-async def leave_chat(entity_id: str, ctx: Ctx) -> Response:
+def leave_chat(entity_id: str, ctx: Ctx) -> Response:
     """Leave the chat of an entity."""
     chats.leave(ctx, entity_id)
     return no_content()

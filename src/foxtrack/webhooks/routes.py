@@ -10,7 +10,7 @@ from starlette.responses import Response
 from foxtrack.core import permissions as perm
 from foxtrack.core.context import Ctx
 from foxtrack.core.errors import BadRequest, NotFound, require_fields, validation_error
-from foxtrack.core.http import json_body, query_int
+from foxtrack.core.http import JsonBody, query_int
 from foxtrack.core.jsonutil import created, is_uuid, new_id, no_content, now, ok
 from foxtrack.core.models import Model, check_values
 from foxtrack.db import schema as s
@@ -47,7 +47,7 @@ def _public(hook: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/data/webhooks")
-async def list_webhooks(ctx: Ctx) -> Response:
+def list_webhooks(ctx: Ctx) -> Response:
     """All webhooks (admin)."""
     perm.require_admin(ctx)
     with ctx.read() as conn:
@@ -55,10 +55,10 @@ async def list_webhooks(ctx: Ctx) -> Response:
 
 
 @router.post("/data/webhooks")
-async def create_webhook(request: Request, ctx: Ctx) -> Response:
+def create_webhook(payload: JsonBody, request: Request, ctx: Ctx) -> Response:
     """Register a webhook: ``{url, secret, events: ["task:*", ...], project_id?, name?}``."""
     perm.require_admin(ctx)
-    body = await json_body(request)
+    body = payload
     require_fields(body, "url")
     values = _clean(body)
     stamp = now()
@@ -80,7 +80,7 @@ def _load(conn: Any, hook_id: str) -> dict[str, Any]:
 
 
 @router.get("/data/webhooks/{hook_id}")
-async def get_webhook(hook_id: str, ctx: Ctx) -> Response:
+def get_webhook(hook_id: str, ctx: Ctx) -> Response:
     """One webhook (admin)."""
     perm.require_admin(ctx)
     with ctx.read() as conn:
@@ -88,10 +88,10 @@ async def get_webhook(hook_id: str, ctx: Ctx) -> Response:
 
 
 @router.put("/data/webhooks/{hook_id}")
-async def update_webhook(hook_id: str, request: Request, ctx: Ctx) -> Response:
+def update_webhook(payload: JsonBody, hook_id: str, request: Request, ctx: Ctx) -> Response:
     """Change a webhook's url, secret, filters or active flag (admin)."""
     perm.require_admin(ctx)
-    values = _clean(await json_body(request))
+    values = _clean(payload)
     with ctx.write() as tx:
         _load(tx.conn, hook_id)
         if values:
@@ -100,7 +100,7 @@ async def update_webhook(hook_id: str, request: Request, ctx: Ctx) -> Response:
 
 
 @router.delete("/data/webhooks/{hook_id}")
-async def delete_webhook(hook_id: str, ctx: Ctx) -> Response:
+def delete_webhook(hook_id: str, ctx: Ctx) -> Response:
     """Remove a webhook and its delivery log (admin)."""
     perm.require_admin(ctx)
     with ctx.write() as tx:
@@ -111,7 +111,7 @@ async def delete_webhook(hook_id: str, ctx: Ctx) -> Response:
 
 
 @router.get("/data/webhooks/{hook_id}/deliveries")
-async def deliveries(hook_id: str, request: Request, ctx: Ctx) -> Response:
+def deliveries(hook_id: str, request: Request, ctx: Ctx) -> Response:
     """Delivery log of a webhook, newest first (``?status=failed`` filters)."""
     perm.require_admin(ctx)
     d = s.webhook_delivery
