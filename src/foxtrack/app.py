@@ -20,6 +20,7 @@ from foxtrack.core.errors import METHOD_NOT_ALLOWED_TEXT, NOT_FOUND_TEXT, ApiErr
 from foxtrack.core.events import EventBus
 from foxtrack.core.jsonutil import JSON
 from foxtrack.db.engine import create_engine, migrate
+from foxtrack.openapi import PREFIX_KEY
 
 log = logging.getLogger("foxtrack")
 
@@ -39,6 +40,8 @@ class ApiPrefix:
             path: str = scope["path"]
             if path == "/api" or path.startswith("/api/"):
                 path = path[4:] or "/"
+                scope = dict(scope)
+                scope[PREFIX_KEY] = "/api"  # for links the pages make (the API docs)
             if len(path) > 1 and path.endswith("/") and not path.startswith("/socket.io"):
                 path = path.rstrip("/") or "/"
             if path != scope["path"]:
@@ -116,7 +119,7 @@ def create_app(settings: Settings | None = None, *, prepare_database: bool = Tru
         title="foxtrack",
         version=__version__,
         description="A production tracker that speaks the Kitsu API.",
-        docs_url="/apidocs",
+        docs_url=None,  # /docs, /redoc and /apidocs: foxtrack.openapi
         openapi_url="/openapi.json",
         redoc_url=None,
         lifespan=lifespan,
@@ -124,9 +127,10 @@ def create_app(settings: Settings | None = None, *, prepare_database: bool = Tru
     app.state.foxtrack = state
     _install_error_handlers(app)
 
-    from foxtrack import _routing, routes
+    from foxtrack import _routing, openapi, routes
     from foxtrack.events import RealtimeServer
 
+    openapi.install(app)  # the described document, built on its first request
     _routing.install(app, routes.routers())
     from foxtrack.features import crud_policies
 
