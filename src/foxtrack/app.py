@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -73,6 +74,19 @@ def _install_error_handlers(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         return JSON({"error": True, "message": "Invalid request.", "data": {"errors": errors}}, status_code=400)
+
+    @app.exception_handler(IntegrityError)
+    async def _conflict(_request: Request, exc: IntegrityError) -> Response:
+        # two requests raced to create the same row (or to remove one still in use): the unit of work
+        # was rolled back whole, so nothing was half-written
+        log.info("integrity error: %s", exc.orig)
+        return JSON({"error": True, "message": "A record with the same unique values already exists or this "
+                     "record is still linked to other data."}, status_code=400)
+
+    @app.exception_handler(DataError)
+    async def _bad_value(_request: Request, exc: DataError) -> Response:
+        log.info("data error: %s", exc.orig)
+        return JSON({"error": True, "message": "One of the provided values has an invalid format."}, status_code=400)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> Response:
