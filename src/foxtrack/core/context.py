@@ -324,12 +324,18 @@ async def authenticated(request: Request) -> RequestContext:
     cached = state.auth_cache.get(jti)
     clock = time.monotonic()
     if cached is not None and clock - cached[0] < AUTH_CACHE_SECONDS:
-        return RequestContext(state, claims["sub"], cached[1], cached[2], claims)
-    role, is_bot = await run_in_threadpool(_identity, state, claims)  # a database read: off the loop
-    if len(state.auth_cache) > 10000:
-        state.auth_cache.clear()
-    state.auth_cache[jti] = (clock, role, is_bot)
-    return RequestContext(state, claims["sub"], role, is_bot, claims)
+        ctx = RequestContext(state, claims["sub"], cached[1], cached[2], claims)
+    else:
+        role, is_bot = await run_in_threadpool(_identity, state, claims)  # a database read: off the loop
+        if len(state.auth_cache) > 10000:
+            state.auth_cache.clear()
+        state.auth_cache[jti] = (clock, role, is_bot)
+        ctx = RequestContext(state, claims["sub"], role, is_bot, claims)
+    from foxtrack.core import policy  # the route rules need this module's roles
+
+    if policy.rule_for(request.method, request.url.path) is not None:
+        await run_in_threadpool(policy.enforce, ctx, request.method, request.url.path)
+    return ctx
 
 
 Ctx = Annotated[RequestContext, Depends(authenticated)]

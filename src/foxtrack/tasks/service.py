@@ -336,8 +336,8 @@ def _time_spent_target(ctx: RequestContext, tx: Tx, task_id: str, date: str, per
     perm.check_project_access(ctx, tx.conn, task["project_id"])
     if person_id not in q.assignee_ids(tx.conn, task_id):
         raise Forbidden(WERKZEUG_FORBIDDEN)
-    if person_id != ctx.person_id and not ctx.is_manager:
-        perm.check_supervisor_project_access(ctx, tx.conn, task["project_id"])
+    if person_id != ctx.person_id:
+        perm.check_manager_project_access(ctx, tx.conn, task["project_id"])
     return task, day
 
 
