@@ -80,7 +80,27 @@ RULES: dict[str, tuple[str, ...]] = {
     "GET data/events/last": ("admin", "manager-in-a-team"),
     # supervisors and up
     "GET data/playlists/{playlist_id}/download/zip": ("admin", "manager", "supervisor"),
-    "GET data/projects/{project_id}/quotas/persons/{person_id}": ("admin", "manager", "supervisor", "self-staff"),
+    "GET data/projects/{project_id}/quotas/persons/{person_id}": ("admin", "manager", "supervisor", "self-quota"),
+    "PUT data/comments/{comment_id}": TEAM_WIDE,
+    "DELETE actions/tasks/{task_id}/comments/{comment_id}/preview-files/{preview_id}": TEAM_WIDE,
+    "PUT actions/persons/{person_id}/assign": TEAM_WIDE,
+    "POST actions/projects/{project_id}/tasks/comment-many": ("not-client",),
+    "GET data/persons/{person_id}/related-tasks/{task_type_id}": ("admin", "self", "co-member-not-vendor"),
+    # breakdown edits (Zou checks only team access: managers here)
+    "DELETE data/sequences/{sequence_id}": TEAM_WIDE,
+    "POST data/scenes/{scene_id}/shots": TEAM_WIDE,
+    "DELETE data/scenes/{scene_id}/shots/{shot_id}": TEAM_WIDE,
+    "POST data/shots/{shot_id}/asset-instances": TEAM_WIDE,
+    "DELETE data/shots/{shot_id}/asset-instances/{instance_id}": TEAM_WIDE,
+    "POST data/scenes/{scene_id}/asset-instances": TEAM_WIDE,
+    "POST data/assets/{asset_id}/asset-asset-instances": TEAM_WIDE,
+    "POST data/entities/{entity_id}/tasks": ("admin", "manager", "supervisor"),
+    # previews: a review role (client) does not publish
+    "POST actions/tasks/{task_id}/comments/{comment_id}/add-preview": ("not-client",),
+    "POST actions/tasks/{task_id}/comments/{comment_id}/preview-files/{preview_id}": ("not-client",),
+    "POST pictures/preview-files/{preview_id}": ("not-client",),
+    "PUT actions/preview-files/{preview_id}/update-position": ("not-client",),
+    "PUT data/preview-files/{preview_id}": ("not-client",),
     # the team, but some roles
     "GET data/projects/{project_id}/quotas/{task_type_id}": ("staff",),
     "GET data/projects/{project_id}/milestones": ("not-client",),
@@ -246,6 +266,17 @@ def _holds(ctx: RequestContext, conn: Connection, relation: str, t: Target) -> b
         if relation == "staff-anywhere":
             return ctx.role not in (VENDOR, CLIENT) and bool(teams)
         return bool(teams)
+    if relation == "self-quota":  # Zou: artists and vendors read their own quotas; managers on the team
+        if t.person_id != ctx.person_id or ctx.role == CLIENT:
+            return False
+        return ctx.role != MANAGER or (t.project_id is not None and ctx.project_role(conn, t.project_id) is not None)
+    if relation == "co-member-not-vendor":
+        if ctx.role == VENDOR or t.person_id is None:
+            return False
+        link = s.project_person_link
+        mine = sa.select(link.c.project_id).where(link.c.person_id == ctx.person_id)
+        shared = sa.select(sa.literal(1)).where(link.c.person_id == t.person_id, link.c.project_id.in_(mine))
+        return conn.execute(shared).first() is not None
     if relation == "person-manager":
         if ctx.role != MANAGER or t.person_id is None:
             return False
@@ -268,8 +299,6 @@ def _holds(ctx: RequestContext, conn: Connection, relation: str, t: Target) -> b
         return True
     if relation == "staff":
         return role not in (VENDOR, CLIENT)
-    if relation == "self-staff":
-        return t.person_id == ctx.person_id and role != VENDOR
     if relation == "not-client":
         return role != CLIENT
     if relation == "not-vendor":
