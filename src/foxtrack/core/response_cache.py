@@ -27,7 +27,7 @@ MAX_BYTES = 128 * 1024 * 1024
 MAX_ENTRY = 16 * 1024 * 1024
 READ_ONLY_POSTS = frozenset({"/data/search"})
 SKIP_PREFIXES = ("/socket.io", "/auth/login", "/auth/logout", "/auth/refresh-token", "/pictures/", "/movies/",
-                 "/data/webhooks", "/status", "/health")
+                 "/data/webhooks", "/status", "/health", "/docs", "/redoc", "/apidocs")
 
 
 def _header(scope: dict[str, Any], name: bytes) -> str | None:

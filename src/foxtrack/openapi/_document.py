@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute
 
 from foxtrack.core.http import json_any, json_body
 from foxtrack.core.models import MODELS
-from foxtrack.openapi._reads import FORM_MAPPINGS, body_reads, functions_reached, params_read_by, read_keys
+from foxtrack.openapi._reads import body_reads, params_read_by
 from foxtrack.openapi._schemas import key_schema, model_body, model_filters
 
 __all__ = ["build_document"]
@@ -44,6 +44,7 @@ def build_document(app: FastAPI) -> dict[str, Any]:
             _describe(operation, route, method)
     paths.pop(CRUD_LIST, None)
     paths.pop(CRUD_ITEM, None)
+    paths = _merge_same_templates(paths)
     _add_crud(paths)
     for item in paths.values():
         for operation in item.values():
@@ -90,7 +91,6 @@ def _describe(operation: dict[str, Any], route: APIRoute, method: str) -> None:
     if summary:
         operation["summary"] = summary
     declared = {p["name"] for p in operation.get("parameters", [])}
-    reached = functions_reached(route.endpoint)
     names = sorted(params_read_by(route.endpoint) - declared)
     operation.setdefault("parameters", []).extend(_query_parameter(name) for name in names)
     if not operation["parameters"]:
@@ -98,24 +98,25 @@ def _describe(operation: dict[str, Any], route: APIRoute, method: str) -> None:
     if method not in BODY_METHODS:
         return
     body = _body_param(route)
-    if body is not None:
-        name, arrays = body
-        keys, tables = body_reads(route.endpoint, name)
-        schema: dict[str, Any] = {
-            "type": "object",
-            "properties": {key: key_schema(key, tables) for key in sorted(keys)},
-        }
-        if arrays:
+    reads = body_reads(route.endpoint, body[0] if body else None)
+    properties: dict[str, Any] = {}
+    for model in reads.models:
+        properties.update(model_body(model)["properties"])
+    tables = [*(m.table for m in reads.models), *reads.tables]
+    properties.update({key: key_schema(key, tables) for key in sorted(reads.keys) if key not in properties})
+    if reads.form:
+        form = {"file": {"type": "string", "format": "binary"}} | {
+            key: {"type": "string"} for key in sorted(reads.keys) if key != "file"}
+        content: dict[str, Any] = {"multipart/form-data": {"schema": {"type": "object", "properties": form}}}
+    else:
+        content = {}
+    if body is not None or properties:
+        schema: dict[str, Any] = {"type": "object", "properties": properties}
+        if body is not None and body[1]:
             schema = {"anyOf": [schema, {"type": "array", "items": {}}]}
-        operation["requestBody"] = {"required": False, "content": {"application/json": {"schema": schema}}}
-    elif any(fn.__name__ == "received_form" for fn in reached):
-        fields = set()
-        for tree in reached.values():
-            fields |= read_keys(tree, FORM_MAPPINGS)
-        properties: dict[str, Any] = {"file": {"type": "string", "format": "binary"}}
-        properties.update({key: {"type": "string"} for key in sorted(fields - {"file"})})
-        operation["requestBody"] = {"required": False, "content": {
-            "multipart/form-data": {"schema": {"type": "object", "properties": properties}}}}
+        content["application/json"] = {"schema": schema}
+    if content:
+        operation["requestBody"] = {"required": False, "content": content}
 
 
 def _query_parameter(name: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -126,6 +127,28 @@ def _query_parameter(name: str, schema: dict[str, Any] | None = None) -> dict[st
 
 def _path_parameter(name: str) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _merge_same_templates(paths: dict[str, Any]) -> dict[str, Any]:
+    """One path per template (``/x/{a}`` and ``/x/{b}`` are the same path to OpenAPI): the later
+    path's operations move to the first's, their path parameters renamed."""
+    merged: dict[str, Any] = {}
+    by_template: dict[str, str] = {}
+    for path, item in paths.items():
+        template = _PARAM.sub("{}", path)
+        first = by_template.setdefault(template, path)
+        if first == path:
+            merged[path] = item
+            continue
+        names = dict(zip((n[1:-1] for n in _PARAM.findall(path)), (n[1:-1] for n in _PARAM.findall(first))))
+        for method, operation in item.items():
+            if method in merged[first]:
+                continue
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path":
+                    parameter["name"] = names.get(parameter["name"], parameter["name"])
+            merged[first][method] = operation
+    return merged
 
 
 def _add_crud(paths: dict[str, Any]) -> None:

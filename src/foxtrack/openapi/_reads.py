@@ -16,15 +16,18 @@ import inspect
 import sys
 import types
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+
+from foxtrack.core.models import Model
 
 __all__ = [
     "FILTER_PARAMS",
     "PAGE_PARAMS",
     "QUERY_MAPPINGS",
+    "BodyReads",
     "body_reads",
     "functions_reached",
     "params_read_by",
@@ -120,7 +123,8 @@ class _Facts:
 
     tree: ast.AST
     keys: frozenset[str]  # string keys read from any mapping
-    calls: tuple[tuple[types.FunctionType, ast.Call], ...]  # foxtrack functions called, with the call
+    # foxtrack functions called, with the call and the models (core.models.Model) its arguments name
+    calls: tuple[tuple[types.FunctionType, ast.Call, tuple[Any, ...]], ...]
     callees: tuple[types.FunctionType, ...]  # foxtrack functions named (called or passed on)
     tables: tuple[sa.Table, ...]  # tables named
 
@@ -132,7 +136,7 @@ def _facts(fn: types.FunctionType) -> _Facts | None:
         return None
     nodes = list(ast.walk(tree))
     names = {**fn.__globals__, **_local_imports(nodes)}
-    calls: list[tuple[types.FunctionType, ast.Call]] = []
+    calls: list[tuple[types.FunctionType, ast.Call, tuple[Any, ...]]] = []
     callees: dict[types.FunctionType, None] = {}
     tables: dict[sa.Table, None] = {}
     for node in nodes:
@@ -140,8 +144,13 @@ def _facts(fn: types.FunctionType) -> _Facts | None:
             continue
         if isinstance(node, ast.Call):
             callee = _function(_resolve(node.func, names))
+            if callee is None and node.args and _function(_resolve(node.args[0], names)) is not None:
+                # run_in_threadpool(fn, *args), asyncio.to_thread(fn, *args): a call of fn
+                callee = _function(_resolve(node.args[0], names))
+                node = ast.Call(func=node.args[0], args=node.args[1:], keywords=node.keywords)
             if callee is not None:
-                calls.append((callee, node))
+                named = (_resolve(arg, names) for arg in [*node.args, *(k.value for k in node.keywords)])
+                calls.append((callee, node, tuple(m for m in named if isinstance(m, Model))))
             continue
         found = _resolve(node, names)
         if found is None:
@@ -243,33 +252,62 @@ def params_read_by(endpoint: Callable[..., Any], known: Iterable[str] | None = N
 
 # ----------------------------------------------------------------------------- bodies
 
-def body_reads(endpoint: Callable[..., Any], param: str, depth: int = 5) -> tuple[set[str], list[sa.Table]]:
-    """The keys read from the body handed to ``endpoint`` as ``param``, following it into the
-    functions it is passed to (by position or keyword), and the tables those functions name (to
-    type each key from the column it is written to)."""
-    keys: set[str] = set()
-    tables: list[sa.Table] = []
+@dataclass
+class BodyReads:
+    """What a route reads from its body: the keys, the tables the code names (to type the keys from
+    their columns) and the models the body is handed to whole (written as that model's row)."""
+
+    keys: set[str] = field(default_factory=set)
+    tables: list[sa.Table] = field(default_factory=list)
+    models: list[Model] = field(default_factory=list)
+    form: bool = False  # a multipart form (``storage.uploads.received_form``)
+
+
+def body_reads(endpoint: Callable[..., Any], param: str | None, depth: int = 5) -> BodyReads:
+    """What the body handed to ``endpoint`` as ``param`` (or parsed in its code with ``json_body``)
+    is read for, following it into the functions it is passed to (by position or keyword)."""
+    out = BodyReads()
     seen: set[tuple[types.FunctionType, frozenset[str]]] = set()
-    todo: list[tuple[Any, frozenset[str], int]] = [(endpoint, frozenset({param}), 0)]
+    start = _function(endpoint)
+    todo: list[tuple[types.FunctionType, frozenset[str], int]] = []
+    for fn in _reached(start, 2) if start is not None else ():
+        facts = _facts(fn)
+        if fn is start or (facts is not None and any(c.__name__ in _PARSERS for c, _, _ in facts.calls)):
+            todo.append((fn, frozenset({param} if param and fn is start else set()), 0))
+        if fn.__name__ == "received_form":
+            out.form = True
     while todo:
-        obj, holders, level = todo.pop(0)
-        fn = _function(obj)
-        if fn is None or (fn, holders) in seen:
+        fn, holders, level = todo.pop(0)
+        if (fn, holders) in seen:
             continue
         seen.add((fn, holders))
         facts = _facts(fn)
         if facts is None:
             continue
         aliases = _aliases(facts.tree, set(holders))
-        keys |= read_keys(facts.tree, aliases)
-        tables.extend(table for table in facts.tables if table not in tables)
+        keys = read_keys(facts.tree, aliases | (_form_aliases(facts.tree) if out.form else set()))
+        out.keys |= keys
+        out.tables.extend(table for table in facts.tables if table not in out.tables)
         if level == depth:
             continue
-        for callee, call in facts.calls:
+        for callee, call, models in facts.calls:
             passed = _params_receiving(callee, call, aliases)
             if passed:
+                out.models.extend(m for m in models if m not in out.models)
                 todo.append((callee, frozenset(passed), level + 1))
-    return keys, tables
+    return out
+
+
+_PARSERS = ("json_body", "json_any")
+
+
+def _form_aliases(tree: ast.AST) -> set[str]:
+    """Names a form's text fields are read from: ``form.fields`` and what it is assigned to."""
+    names = set(FORM_MAPPINGS)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Attribute) and node.value.attr == "fields":
+            names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+    return names
 
 
 def _holds(node: ast.expr, aliases: set[str]) -> bool:
@@ -278,8 +316,12 @@ def _holds(node: ast.expr, aliases: set[str]) -> bool:
         return node.id in aliases
     if isinstance(node, ast.BoolOp):
         return any(_holds(v, aliases) for v in node.values)
+    if isinstance(node, ast.Await):
+        return _holds(node.value, aliases)
     if isinstance(node, ast.Call):
         func = node.func
+        if _name_of(func) in _PARSERS:
+            return True
         if isinstance(func, ast.Name) and func.id == "dict" and node.args:
             return _holds(node.args[0], aliases)
         if isinstance(func, ast.Attribute) and func.attr == "copy":
