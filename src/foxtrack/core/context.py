@@ -333,7 +333,9 @@ async def authenticated(request: Request) -> RequestContext:
         ctx = RequestContext(state, claims["sub"], role, is_bot, claims)
     from foxtrack.core import policy  # the route rules need this module's roles
 
-    if policy.rule_for(request.method, request.url.path) is not None:
+    found = policy.rule_for(request.method, request.url.path)
+    # an admin passes every rule that names admins, with no database read
+    if found is not None and not (ctx.is_admin and "admin" in found[0] and found[0][0] != "!self"):
         await run_in_threadpool(policy.enforce, ctx, request.method, request.url.path)
     return ctx
 
