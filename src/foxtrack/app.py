@@ -103,6 +103,9 @@ def create_app(settings: Settings | None = None, *, prepare_database: bool = Tru
     """Build the foxtrack ASGI application for ``settings``."""
     settings = settings or Settings()
     state = build_state(settings)
+    from foxtrack.previews.media import picture_limit
+
+    picture_limit(settings.max_image_pixels)
     if prepare_database:
         from foxtrack.db.seed import ensure_admin_from_settings, ensure_reference_data
 
@@ -171,6 +174,9 @@ def create_app(settings: Settings | None = None, *, prepare_database: bool = Tru
         from foxtrack.core.response_cache import ResponseCache
 
         asgi = ResponseCache(asgi, state)
+    from foxtrack.core.limits import BodyLimit
+
+    asgi = BodyLimit(asgi, settings.max_json_bytes, settings.max_upload_bytes)
     if settings.ui_dir is not None:
         from foxtrack.ui import KitsuUI
 

@@ -27,9 +27,20 @@ class Settings(BaseSettings):
     admin_password: str | None = None
     redis_url: str | None = None
     records_per_page: int = 100
+    # request limits, enforced while the body streams in (413): multipart uploads, any other body
     max_upload_bytes: int = 10 * 1024**3
+    max_json_bytes: int = 10 * 1024**2
+    # a comment's text, in characters (Zou's column is an unbounded TEXT)
+    max_comment_chars: int = 100_000
+    # pictures: width x height read from the header before decoding (400 above it), and how many
+    # pictures are decoded at once
+    max_image_pixels: int = 100_000_000
+    image_workers: int = 2
+    # failed logins: an account locks for the address that failed (max_failures in lock_seconds);
+    # an address locks for every account after max_failures_per_address
     login_max_failures: int = 5
     login_lock_seconds: int = 60
+    login_max_failures_per_address: int = 50
     webhook_retry_seconds: float = 5.0
     # serve unchanged GET answers again while the data version is the same (SQLite only)
     response_cache: bool = True

@@ -104,7 +104,8 @@ async def batch_comments(ctx: RequestContext, raw: list[Row], files: dict[str, U
     try:
         for i, item in enumerate(items):
             for j, upload in enumerate(item.previews):
-                item.prepared.append(await preview_service.prepare_file(upload, workdir / f"{i}-{j}"))
+                item.prepared.append(await preview_service.prepare_file(ctx.state, upload,
+                                                                          workdir / f"{i}-{j}"))
         out, queued = await asyncio.to_thread(_write, ctx, items, project_id)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

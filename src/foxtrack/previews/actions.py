@@ -241,7 +241,7 @@ def attachment_thumbnail(ctx: RequestContext, attachment_id: str) -> None:
             raise NotFound() from exc
         target = Path(workdir) / "thumbnail.png"
         try:
-            media.build_avatar(source, target, media.THUMBNAIL)
+            media.build_avatar(source, target, media.THUMBNAIL, ctx.state.settings.max_image_pixels)
         except media.BadPicture as exc:
             raise NotFound() from exc
         store.save("pictures", "thumbnails", attachment_id, target)

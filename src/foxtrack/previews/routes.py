@@ -180,7 +180,8 @@ def running_previews(ctx: Ctx) -> Response:
 async def attachment_thumbnail(file_name: str, request: Request, ctx: Ctx) -> Response:
     """The thumbnail of a picture attached to a comment (made on first request)."""
     attachment_id = file_name.removesuffix(".png")
-    await asyncio.to_thread(actions.attachment_thumbnail, ctx, attachment_id)
+    async with service.picture_slot(ctx.state):
+        await asyncio.to_thread(actions.attachment_thumbnail, ctx, attachment_id)
     return await serve(request, storage_of(ctx.state), "pictures", "thumbnails", attachment_id, "image/png")
 
 

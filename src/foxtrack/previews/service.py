@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from foxtrack import jobs as background
 from foxtrack.core import permissions as perm
-from foxtrack.core.context import RequestContext, Tx
+from foxtrack.core.context import AppState, RequestContext, Tx
 from foxtrack.core.errors import ApiError, BadRequest, Forbidden, NotFound
 from foxtrack.core.jsonutil import is_uuid, new_id
 from foxtrack.core.models import COMMENT, ENTITY, MODELS, PERSON, PROJECT, TASK
@@ -136,6 +136,30 @@ def new_preview(ctx: RequestContext, tx: Tx, task: Row, comment_id: str, wanted_
     return preview
 
 
+# ----------------------------------------------------------------------------- decoding pictures
+
+def picture_slot(state: AppState) -> asyncio.Semaphore:
+    """At most ``image_workers`` pictures decode at once (each may take hundreds of MB); the others
+    wait here, on the loop, without holding a thread."""
+    slots = state.extras.get("picture_slots")
+    if slots is None:
+        slots = state.extras["picture_slots"] = asyncio.Semaphore(max(1, state.settings.image_workers))
+    return slots
+
+
+async def picture_variants(state: AppState, upload: Upload, workdir: Path, keep_png: bool) -> media.Variants:
+    """The PNG variants of an uploaded picture, decoded in a bounded slot; 400 when it is not a
+    picture or declares more than ``max_image_pixels`` (checked from its header, before decoding)."""
+    try:
+        async with picture_slot(state):
+            return await asyncio.to_thread(media.build_picture_variants, upload.path, workdir, keep_png,
+                                           state.settings.max_image_pixels)
+    except media.PictureTooLarge as exc:
+        raise BadRequest(str(exc)) from exc
+    except media.BadPicture as exc:
+        raise BadRequest(NOT_A_PICTURE) from exc
+
+
 # ----------------------------------------------------------------------------- files prepared before a
 # transaction (batch comments): validated and turned into variants first, stored with the rows
 
@@ -150,7 +174,7 @@ class PreparedFile:
     variants: media.Variants | None = None
 
 
-async def prepare_file(upload: Upload, workdir: Path) -> PreparedFile:
+async def prepare_file(state: AppState, upload: Upload, workdir: Path) -> PreparedFile:
     """Check an uploaded preview file (400 when refused); pictures get their variants in ``workdir``."""
     extension = _extension(upload.filename)
     prepared = PreparedFile(upload, extension, Path(upload.filename).stem)
@@ -158,11 +182,7 @@ async def prepare_file(upload: Upload, workdir: Path) -> PreparedFile:
         raise BadRequest(NOT_A_PICTURE if extension in media.PICTURE_EXTENSIONS else "Uploaded file is empty.")
     if extension in media.PICTURE_EXTENSIONS:
         workdir.mkdir(parents=True, exist_ok=True)
-        try:
-            prepared.variants = await asyncio.to_thread(media.build_picture_variants, upload.path, workdir,
-                                                        extension == "png")
-        except media.BadPicture as exc:
-            raise BadRequest(NOT_A_PICTURE) from exc
+        prepared.variants = await picture_variants(state, upload, workdir, extension == "png")
     elif extension not in media.MOVIE_EXTENSIONS and extension not in OTHER_EXTENSIONS:
         raise BadRequest(f"Wrong file format, extension: {extension}")
     return prepared
@@ -272,11 +292,7 @@ async def _store_upload(ctx: RequestContext, preview_id: str, task: Row, upload:
         if upload.size == 0:
             raise BadRequest(NOT_A_PICTURE)
         with tempfile.TemporaryDirectory(dir=upload.path.parent) as workdir:
-            try:
-                variants = await asyncio.to_thread(media.build_picture_variants, upload.path, Path(workdir),
-                                                   extension == "png")
-            except media.BadPicture as exc:
-                raise BadRequest(NOT_A_PICTURE) from exc
+            variants = await picture_variants(ctx.state, upload, Path(workdir), extension == "png")
 
             def save_all() -> int:
                 size = store.save("pictures", "original", preview_id, variants.original)
@@ -534,7 +550,11 @@ async def upload_avatar(ctx: RequestContext, kind: str, item_id: str, upload: Up
         raise BadRequest("No file given.")
     target = upload.path.with_name(upload.path.name + ".png")
     try:
-        await asyncio.to_thread(media.build_avatar, upload.path, target, size)
+        async with picture_slot(ctx.state):
+            await asyncio.to_thread(media.build_avatar, upload.path, target, size,
+                                    ctx.state.settings.max_image_pixels)
+    except media.PictureTooLarge as exc:
+        raise BadRequest(str(exc)) from exc
     except media.BadPicture as exc:
         raise BadRequest("The uploaded file is not a valid picture.") from exc
     await asyncio.to_thread(storage_of(ctx.state).save, "pictures", "thumbnails", item_id, target)

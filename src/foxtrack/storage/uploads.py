@@ -42,12 +42,12 @@ def _copy(source: UploadFile, target: Path) -> int:
 
 @asynccontextmanager
 async def received_form(request: Request, state: AppState) -> AsyncIterator[Form]:
-    """The request's multipart form with files spooled under the data dir; removed afterwards."""
-    length = request.headers.get("content-length")
-    if length and length.isdigit() and int(length) > state.settings.max_upload_bytes:
-        raise ApiError("File too large.", status=413)
+    """The request's multipart form with files spooled under the data dir; removed afterwards. The
+    body's size is bounded while it streams in (``core.limits.BodyLimit``: 413)."""
     try:
         form = await request.form(max_files=1000, max_fields=1000)
+    except ApiError:
+        raise
     except Exception as exc:
         raise BadRequest("Malformed multipart body.") from exc
     tmp_root = state.settings.data_dir / "tmp"
