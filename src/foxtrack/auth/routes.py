@@ -48,11 +48,11 @@ async def login(request: Request) -> Response:
     if not isinstance(email, str) or not email:
         raise validation_error({"email": "Field required"})
     password = body.get("password") or "default"
+    ip = request.client.host if request.client else None
     try:
-        person_id = await run_in_threadpool(service.authenticate, state, email, str(password))
+        person_id = await run_in_threadpool(service.authenticate, state, email, str(password), ip or "")
     except service.LoginRefused as refused:
         return JSON(refused.body, status_code=refused.status)
-    ip = request.client.host if request.client else None
     return await run_in_threadpool(_logged_in, state, person_id, ip, is_browser(request))
 
 

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import secrets
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from foxtrack.auth.throttle import LoginThrottle
 from foxtrack.core.context import AppState
 from foxtrack.core.jsonutil import now
 from foxtrack.core.models import MODELS, PERSON
 from foxtrack.db import schema as s
-from foxtrack.db.seed import check_password, insert_row
+from foxtrack.db.seed import check_password, hash_password, insert_row
 
 
 def person_with_departments(conn: Connection, person_id: str) -> dict[str, Any] | None:
@@ -41,13 +42,36 @@ class LoginRefused(Exception):
         self.status = status
 
 
-def authenticate(state: AppState, email: str, password: str) -> str:
+LOGIN_FAILED = {"login": False, "message": "Login failed."}
+TOO_MANY = {"login": False, "too_many_failed_login_attemps": True, "message": "Too many failed login attempts."}
+
+
+def throttle(state: AppState) -> LoginThrottle:
+    found = state.extras.get("login_throttle")
+    if found is None:
+        settings = state.settings
+        found = state.extras["login_throttle"] = LoginThrottle(
+            settings.login_max_failures, settings.login_max_failures_per_address, settings.login_lock_seconds)
+    assert isinstance(found, LoginThrottle)
+    return found
+
+
+def _dummy_hash(state: AppState) -> str:
+    """A hash of the configured cost, checked for unknown emails so they take as long as a wrong password."""
+    found = state.extras.get("login_dummy_hash")
+    if found is None:
+        found = state.extras["login_dummy_hash"] = hash_password(secrets.token_hex(16), state.settings.bcrypt_rounds)
+    return str(found)
+
+
+def authenticate(state: AppState, email: str, password: str, address: str = "") -> str:
     """Return the person id for valid credentials, or raise LoginRefused with Zou's flags (blocking:
-    the database and bcrypt; routes call it on the thread pool)."""
+    the database and bcrypt; routes call it on the thread pool). Failures are throttled per account
+    and client ``address`` (``auth.throttle``); an unknown email costs a bcrypt check as a known one."""
     p = s.person
     with state.read() as conn:
         row = conn.execute(
-            sa.select(p.c.id, p.c.password, p.c.active, p.c.login_failed_attemps, p.c.last_login_failed)
+            sa.select(p.c.id, p.c.password, p.c.active)
             .where(
                 sa.or_(sa.func.lower(p.c.email) == email.lower(), p.c.desktop_login == email),
                 p.c.is_bot.is_not(True),
@@ -55,23 +79,24 @@ def authenticate(state: AppState, email: str, password: str) -> str:
             .order_by(p.c.active.desc())
             .limit(1)
         ).first()
+    account = str(row[0]) if row is not None else f"email:{email.lower()}"
+    attempts = throttle(state)
+    if not attempts.claim(account, address):
+        raise LoginRefused(dict(TOO_MANY))
     if row is None:
-        raise LoginRefused({"login": False, "message": "Login failed."})
-    person_id, hashed, active, failures, last_failed = row
-    settings = state.settings
-    if failures and failures >= settings.login_max_failures and last_failed:
-        since = datetime.now() - datetime.fromisoformat(last_failed)
-        if since < timedelta(seconds=settings.login_lock_seconds):
-            raise LoginRefused({"login": False, "too_many_failed_login_attemps": True,
-                                "message": "Too many failed login attempts."})
+        check_password(password, _dummy_hash(state))
+        raise LoginRefused(dict(LOGIN_FAILED))
+    person_id, hashed, active = row
     if password == "default" and not hashed:
+        attempts.release(account, address)
         raise LoginRefused({"login": False, "default_password": True, "message": "Password must be set."})
-    valid = check_password(password, hashed)
-    if not valid:
+    if not check_password(password, hashed):
+        # Zou's columns keep the count (reset by a successful login); the lock is the throttle's
         with state.write() as tx:
             tx.update(p, {"login_failed_attemps": sa.func.coalesce(p.c.login_failed_attemps, 0) + 1,
                           "last_login_failed": now()}, p.c.id == person_id)
-        raise LoginRefused({"login": False, "message": "Login failed."})
+        raise LoginRefused(dict(LOGIN_FAILED))
+    attempts.release(account, address)
     if not active:
         raise LoginRefused({"login": False, "message": "User is inactive."}, status=401)
     return str(person_id)

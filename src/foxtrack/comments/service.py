@@ -137,10 +137,18 @@ def _shape_one(ctx: RequestContext, conn: Connection, row: Row) -> Row:
     return decorate(conn, [row], status=False)[0]
 
 
+def check_text(ctx: RequestContext, text: object, field: str = "text") -> None:
+    """400 (Zou's validation error) for a comment or reply text over ``max_comment_chars``."""
+    limit = ctx.state.settings.max_comment_chars
+    if isinstance(text, str) and len(text) > limit:
+        raise validation_error({field: f"String should have at most {limit} characters"}, "Validation error.")
+
+
 def _before_update(ctx: RequestContext, tx: Tx, current: Row, values: Row) -> Row:
     body = values.get("__body__") or {}
     if "comment" in body and "text" not in body and isinstance(body["comment"], str):
         values["text"] = body["comment"]
+    check_text(ctx, values.get("text"))
     if not ctx.is_manager and current.get("person_id") != ctx.person_id:
         raise Forbidden()
     for key in ("object_id", "object_type", "person_id"):
@@ -258,6 +266,7 @@ def post_comment(ctx: RequestContext, tx: Tx, task_id: str, data: CommentInput) 
                 raise BadRequest("Wrong date format for created_at.") from exc
     elif role != perm.CLIENT:
         for_client = False
+    check_text(ctx, data.text)
     mentions, department_mentions = _mentions(conn, task["project_id"], data.text or "")
     comment = crud.insert(tx, COMMENT, {
         "object_id": task_id, "object_type": "Task", "text": data.text or "", "task_status_id": status["id"],
@@ -408,6 +417,7 @@ def reply(ctx: RequestContext, task_id: str, comment_id: str, body: Row) -> Row:
     text = body.get("text")
     if not isinstance(text, str):
         raise validation_error({"text": "Field required"}, "Validation error.")
+    check_text(ctx, text)
     with ctx.write() as tx:
         task, comment = _comment_on_task(ctx, tx.conn, task_id, comment_id)
         mentions, department_mentions = _mentions(tx.conn, task["project_id"], text)
