@@ -49,6 +49,9 @@ FEATURES = [
     "foxtrack.timesheets.routes",
     "foxtrack.schedules.routes",
     "foxtrack.departments.routes",
+    "foxtrack.projects.link_routes",
+    "foxtrack.entities.sharing_routes",
+    "foxtrack.planning.quota_shot_routes",
     "foxtrack.crud.routes",
 ]
 

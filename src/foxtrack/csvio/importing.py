@@ -133,10 +133,11 @@ class _Production:
             if task is not None and task["task_status_id"] != status["id"]:
                 self.change_status(task, status)
 
-    def change_status(self, task: Row, status: Row) -> None:
+    def change_status(self, task: Row, status: Row, text: str = "") -> None:
+        """A comment setting the task's status (with ``text``, as the sheet's comment column says)."""
         stamp = now()
         comment = crud.insert(self.tx, COMMENT, {
-            "object_id": task["id"], "object_type": "Task", "text": "", "task_status_id": status["id"],
+            "object_id": task["id"], "object_type": "Task", "text": text, "task_status_id": status["id"],
             "person_id": self.ctx.person_id, "checklist": [], "links": [], "for_client": False, "replies": [],
             "created_at": stamp,
         }, {"mentions": [], "department_mentions": []})
@@ -146,10 +147,11 @@ class _Production:
         project_id = self.project["id"]
         self.tx.emit("comment:new", {"comment_id": comment["id"], "task_id": task["id"], "task_status_id": status["id"],
                                      "person_id": self.ctx.person_id, "for_client": False}, project_id=project_id)
-        self.tx.emit("task:status-changed", {"task_id": task["id"], "new_task_status_id": status["id"],
-                                             "previous_task_status_id": previous, "person_id": self.ctx.person_id},
-                     project_id=project_id)
-        _news(self.tx, task, comment, full_status, change=True, author_id=self.ctx.person_id)
+        if previous != status["id"]:
+            self.tx.emit("task:status-changed", {"task_id": task["id"], "new_task_status_id": status["id"],
+                                                 "previous_task_status_id": previous,
+                                                 "person_id": self.ctx.person_id}, project_id=project_id)
+        _news(self.tx, task, comment, full_status, change=previous != status["id"], author_id=self.ctx.person_id)
         task["task_status_id"] = status["id"]
 
 
@@ -254,6 +256,69 @@ def import_shots(ctx: RequestContext, project_id: str, sheet: Sheet, update: boo
             elif update:
                 entity = prod.update(current, values) if values else current
                 prod.apply_tasks(entity, row, created=False)
+            else:
+                entity = current
+            out.append(_as_output(entity))
+    return out
+
+
+# ----------------------------------------------------------------------------- edits
+
+def _edit_tasks(prod: _Production, entity: Row, row: SheetRow, created: bool) -> None:
+    """Like ``apply_tasks``, with the ``<task type> comment`` columns: a comment (with the cell's
+    status, else the task's) is posted when there is text or a status change."""
+    prod.apply_tasks(entity, SheetRow(row.line_number, {}, {}), created=created)
+    tasks = {t["task_type_id"]: t for t in TASK.to_dicts(prod.tx.execute(
+        TASK.select().where(s.task.c.entity_id == entity["id"], s.task.c.name == "main")))}
+    for name, task_type in prod.task_type_by_name.items():
+        value = row.get(name) if row.has(name) else ""
+        status = prod.status(value, row.line_number) if value else None
+        text = row.get(f"{name} comment") if row.has(f"{name} comment") else ""
+        if status is None and not text:
+            continue
+        task = tasks.get(task_type["id"])
+        if task is None:
+            task = _create_task(prod.ctx, prod.tx, entity, task_type["id"], prod.default_status_id)
+            if task is None:
+                continue
+            tasks[task_type["id"]] = task
+        current = {"id": task["task_status_id"]}
+        if text or (status is not None and status["id"] != task["task_status_id"]):
+            prod.change_status(task, status or current, text)
+
+
+def import_edits(ctx: RequestContext, project_id: str, sheet: Sheet, update: bool) -> list[Row]:
+    """Create (or with ``update``, update) edits by name, in their episode for TV shows (created
+    when missing), with descriptions, metadata, task statuses and comments."""
+    types.temporal_ids(ctx.state)
+    out: list[Row] = []
+    with ctx.write() as tx:
+        project = _open_project(ctx, tx.conn, project_id)
+        prod = _Production(ctx, tx, project, "Edit")
+        tvshow = project["production_type"] == "tvshow"
+        for row in sheet.rows:
+            name = row.require("Name")
+            episode_id = None
+            if tvshow and row.has("Episode"):
+                episode_name = row.get("Episode")
+                episode_id = prod.parent(types.EPISODE, episode_name, None)["id"] if episode_name else None
+            elif row.has("Episode"):
+                raise RowError("An episode column is present for a production that isn't a TV Show",
+                               row.line_number)
+            values: Row = {}
+            if row.has("Description"):
+                values["description"] = row.get("Description")
+            metadata = prod.metadata(row)
+            if metadata:
+                values["data"] = metadata
+            current = prod.find(prod.type_ids[types.EDIT], name, episode_id)
+            if current is None:
+                entity = prod.create(types.EDIT, {"name": name, "parent_id": episode_id,
+                                                  "description": values.pop("description", None), **values})
+                _edit_tasks(prod, entity, row, created=True)
+            elif update:
+                entity = prod.update(current, values) if values else current
+                _edit_tasks(prod, entity, row, created=False)
             else:
                 entity = current
             out.append(_as_output(entity))

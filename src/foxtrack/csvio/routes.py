@@ -16,7 +16,7 @@ from foxtrack.core.context import Ctx, RequestContext
 from foxtrack.core.errors import BadRequest, NotFound
 from foxtrack.core.filters import parse_bool
 from foxtrack.core.jsonutil import created, is_uuid
-from foxtrack.csvio import export, importing
+from foxtrack.csvio import estimations, export, importing
 from foxtrack.csvio.service import Sheet, csv_lines, project_row, read_sheet, slugify
 from foxtrack.entities import types
 from foxtrack.storage.uploads import received_form
@@ -135,6 +135,29 @@ async def import_shots(ctx: Ctx, request: Request, project_id: str) -> Any:
     """Create (or update) shots, with their episodes and sequences, from a CSV sheet."""
     sheet = await _sheet(ctx, request)
     return created(await run_in_threadpool(importing.import_shots, ctx, project_id, sheet, _update(request)))
+
+
+@router.post("/import/csv/projects/{project_id}/edits")
+async def import_edits(ctx: Ctx, request: Request, project_id: str) -> Any:
+    """Create (or update) edits, in their episodes, with task statuses and comments, from a CSV sheet."""
+    sheet = await _sheet(ctx, request)
+    return created(await run_in_threadpool(importing.import_edits, ctx, project_id, sheet, _update(request)))
+
+
+@router.post("/import/csv/projects/{project_id}/task-types/{task_type_id}/estimations")
+async def import_estimations(ctx: Ctx, request: Request, project_id: str, task_type_id: str) -> Any:
+    """Set the estimations, drawings, dates and difficulty of a task type's tasks from a CSV sheet."""
+    sheet = await _sheet(ctx, request)
+    return created(await run_in_threadpool(estimations.import_estimations, ctx, project_id, task_type_id, sheet))
+
+
+@router.post("/import/csv/projects/{project_id}/episodes/{episode_id}/task-types/{task_type_id}/estimations")
+async def import_episode_estimations(ctx: Ctx, request: Request, project_id: str, episode_id: str,
+                                     task_type_id: str) -> Any:
+    """The estimations sheet of a task type for the assets or shots of one episode."""
+    sheet = await _sheet(ctx, request)
+    return created(await run_in_threadpool(estimations.import_estimations, ctx, project_id, task_type_id, sheet,
+                                           episode_id))
 
 
 @router.post("/import/csv/projects/{project_id}/casting")

@@ -12,7 +12,8 @@ from foxtrack.core.context import Ctx
 from foxtrack.core.http import JsonBody, json_body, query_int
 from foxtrack.core.jsonutil import created, no_content, ok
 from foxtrack.db.seed import hash_password
-from foxtrack.playlists import builds, review, service, sharing
+from foxtrack.csvio.service import csv_lines
+from foxtrack.playlists import builds, review, review_sheet, service, sharing
 from foxtrack.storage import storage_of
 from foxtrack.storage.serve import serve
 
@@ -27,6 +28,26 @@ def _page(request: Request) -> int:
 def add_entity(payload: JsonBody, playlist_id: str, request: Request, ctx: Ctx) -> Response:
     """Add an entity and the preview to show to a playlist; answers the playlist."""
     return ok(service.add_entity(ctx, playlist_id, payload))
+
+
+@router.post("/actions/playlists/{playlist_id}/add-entities")
+def add_entities(payload: JsonBody, playlist_id: str, ctx: Ctx) -> Response:
+    """Add many (entity, preview) couples to a playlist in one write; answers the playlist."""
+    return ok(review_sheet.add_entities(ctx, playlist_id, payload))
+
+
+@router.get("/export/csv/playlists/{playlist_id}")
+def export_playlist(playlist_id: str, ctx: Ctx) -> Response:
+    """The playlist as a review sheet (CSV): entities, task statuses and last comments."""
+    (header, rows), file_name = review_sheet.review_sheet(ctx, playlist_id)
+    return StreamingResponse(csv_lines(header, rows), media_type="text/csv",
+                             headers={"Content-Disposition": f"attachment; filename={file_name}"})
+
+
+@router.post("/data/playlists/{playlist_id}/share/{token}/invite")
+def invite_reviewers(payload: JsonBody, playlist_id: str, token: str, ctx: Ctx) -> Response:
+    """Send a share link of the playlist to reviewers (``emails``, ``person_ids``, ``message``)."""
+    return ok(review_sheet.invite(ctx, playlist_id, token, payload))
 
 
 @router.post("/actions/playlists/{playlist_id}/remove-entity")
