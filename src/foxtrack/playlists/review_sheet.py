@@ -179,11 +179,10 @@ def review_sheet(ctx: RequestContext, playlist_id: str) -> tuple[Table, str]:
                 previews[row[0]] = {"revision": row[1], "task_id": row[2], "retake_count": row[3],
                                     "task_type_id": row[4], "task_status_id": row[5]}
         entity_ids = [str(sh.get("entity_id")) for sh in shots if sh.get("entity_id")]
-        frames = dict(conn.execute(sa.select(e.c.id, e.c.nb_frames).where(e.c.id.in_(entity_ids)))) \
-            if entity_ids else {}
+        frames = {r[0]: r[1] for r in conn.execute(sa.select(e.c.id, e.c.nb_frames).where(e.c.id.in_(entity_ids)))}
         names = full_entity_names(conn, entity_ids)
-        task_types = dict(conn.execute(sa.select(s.task_type.c.id, s.task_type.c.name)))
-        statuses = dict(conn.execute(sa.select(s.task_status.c.id, s.task_status.c.name)))
+        task_types = {r[0]: r[1] for r in conn.execute(sa.select(s.task_type.c.id, s.task_type.c.name))}
+        statuses = {r[0]: r[1] for r in conn.execute(sa.select(s.task_status.c.id, s.task_status.c.name))}
         comments = _last_comments(conn, sorted({p["task_id"] for p in previews.values()}))
         episode_name = None
         if playlist.get("episode_id"):
@@ -206,7 +205,8 @@ def review_sheet(ctx: RequestContext, playlist_id: str) -> tuple[Table, str]:
         rows.append([name, frames.get(entity_id, ""), task_types.get(preview["task_type_id"], ""),
                      preview["retake_count"], preview["revision"], statuses.get(preview["task_status_id"], ""),
                      comment.get("author", ""), _local(comment.get("date"), timezone), comment.get("text", "")])
-    file_name = f"kitsu_{slugify(f'{project_name} playlist {playlist.get('name') or ''}')}.csv"
+    title = f"{project_name} playlist {playlist.get('name') or ''}"
+    file_name = f"kitsu_{slugify(title)}.csv"
     return (header, rows), file_name
 
 
