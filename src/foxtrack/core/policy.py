@@ -74,10 +74,12 @@ RULES: dict[str, tuple[str, ...]] = {
     "POST actions/playlists/{playlist_id}/add-entity": TEAM_WIDE,
     "POST actions/tasks/{task_id}/comments/{comment_id}/add-attachment": TEAM_WIDE,
     "PUT data/projects/{project_id}/entities/{entity_id}/casting": TEAM_WIDE,
+    "PUT data/projects/{project_id}/entities/casting/assets/{asset_id}": TEAM_WIDE,
     "GET data/day-offs/{day_off_id}": ("admin", "person-manager"),
     "GET data/persons/{person_id}/day-offs": ("admin", "self", "person-manager"),
     "GET data/persons/{person_id}/day-offs/{rest:path}": ("admin", "self", "person-manager"),
     "GET data/events/last": ("admin", "manager-in-a-team"),
+    "GET data/persons/{person_id}/time-spents/month/all/{year}/{month}": ("admin", "self"),
     # supervisors and up
     "GET data/playlists/{playlist_id}/download/zip": ("admin", "manager", "supervisor"),
     "GET data/projects/{project_id}/quotas/persons/{person_id}": ("admin", "manager", "supervisor", "self-quota"),

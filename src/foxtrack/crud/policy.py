@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from foxtrack.core.context import AppState, RequestContext, Tx
+from foxtrack.core.context import CLIENT, AppState, RequestContext, Tx
 from foxtrack.core.filters import VirtualFilter
 
 Row = dict[str, Any]
@@ -32,6 +32,8 @@ class Policy:
     # a subquery-able expression giving the project id when the table has no such column
     project_of: Callable[[sa.Table], sa.ColumnElement[Any]] | None = None
     owner_column: str | None = None
+    # a further condition on the rows a non-admin lists (None: no condition for that caller)
+    row_scope: Callable[[RequestContext, sa.Table], sa.ColumnElement[bool] | None] | None = None
     virtual_filters: dict[str, VirtualFilter] = field(default_factory=dict)
     # hooks
     before_create: Callable[[RequestContext, Tx, Row], Row] | None = None
@@ -91,7 +93,14 @@ def base_policies() -> Policies:
     policies.register("notifications", read="self", update="self", owner_column="person_id")
     for path in ("comments", "preview-files", "attachment-files"):
         policies.register(path, read="admin", read_one="all")
+    for path in ("metadata-descriptors", "playlists"):
+        policies.register(path, row_scope=for_client_only)
     return policies
+
+
+def for_client_only(ctx: RequestContext, table: sa.Table) -> sa.ColumnElement[bool] | None:
+    """Clients list only the rows flagged ``for_client`` (Zou's review role)."""
+    return table.c.for_client.is_(True) if ctx.role == CLIENT else None
 
 
 def policies_of(state: AppState) -> Policies:

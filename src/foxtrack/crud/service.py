@@ -243,6 +243,9 @@ def list_rows(ctx: RequestContext, model: Model, params: dict[str, list[str]]) -
                 clauses.append(scope)
         elif pol.read == "self":
             clauses.append(table.c[pol.owner_column or "person_id"] == ctx.person_id)
+        limit_to = pol.row_scope(ctx, table) if pol.row_scope is not None else None
+        if limit_to is not None:
+            clauses.append(limit_to)
     stmt = model.select().where(*clauses)
     relations = parse_bool(params["relations"][0]) if "relations" in params else False
     page = pagination({k: params[k][0] for k in ("page", "limit") if k in params},

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from foxtrack.core import permissions as perm
-from foxtrack.core.context import RequestContext
+from foxtrack.core.context import VENDOR, RequestContext
 from foxtrack.core.errors import BadRequest
 from foxtrack.core.filters import VirtualFilter, compile_filters
 from foxtrack.core.jsonutil import is_uuid
@@ -63,13 +63,28 @@ def kind_clause(ctx: RequestContext, kind: str) -> sa.ColumnElement[bool]:
     return E.c.entity_type_id == types.type_id(ctx.state, kind)
 
 
+# kinds a vendor sees only where one of its tasks is (Zou's ``assigned_to`` criterion); episodes and
+# sequences stay listed, as in Zou
+VENDOR_SCOPED = (types.ASSET, types.SHOT, types.SCENE, types.EDIT)
+
+
+def assigned_to(person_id: str) -> sa.ColumnElement[bool]:
+    """Entities with a task assigned to ``person_id``."""
+    task, link = s.task, s.task_person_link
+    return E.c.id.in_(sa.select(task.c.entity_id).join(link, link.c.task_id == task.c.id)
+                      .where(link.c.person_id == person_id))
+
+
 def list_entities(ctx: RequestContext, kind: str, params: Params, clauses: list[sa.ColumnElement[bool]] | None = None,
                   enrich: Callable[[Connection, list[Row]], None] | None = None) -> list[Row]:
-    """Entities of ``kind`` matching the query-string filters, limited to the caller's projects."""
+    """Entities of ``kind`` matching the query-string filters, limited to the caller's projects (and, for
+    a vendor, to the entities it has a task on)."""
     where = [kind_clause(ctx, kind), *compile_filters(ENTITY, params, VIRTUAL.get(kind)), *(clauses or [])]
     scope = perm.project_scope(ctx, E.c.project_id)
     if scope is not None:
         where.append(scope)
+    if ctx.role == VENDOR and kind in VENDOR_SCOPED:
+        where.append(assigned_to(ctx.person_id))
     with ctx.read() as conn:
         rows = q.select_entities(ctx.state, conn, where, kind)
         if enrich is not None and rows:

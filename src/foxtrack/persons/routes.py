@@ -73,7 +73,7 @@ def time_spents_range(person_id: str, request: Request, ctx: Ctx) -> Response:
     """Time spents of a person between start_date and end_date (both required, else [])."""
     start, end = request.query_params.get("start_date"), request.query_params.get("end_date")
     if not (start and end):
-        service.check_person_access(ctx, person_id)
+        service.check_person_access(ctx, person_id, service.TIME_SHEET_READERS)
         return ok([])
     return ok(service.time_spent_rows(ctx, person_id, start, end, with_task=True))
 

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 from foxtrack.auth.tokens import issue_bot_token
 from foxtrack.core import permissions as perm
-from foxtrack.core.context import RequestContext, Tx
+from foxtrack.core.context import ADMIN, CLIENT, MANAGER, SUPERVISOR, USER, VENDOR, RequestContext, Tx
 from foxtrack.core.errors import (
     ApiError,
     BadRequest,
@@ -233,12 +233,25 @@ def set_password(ctx: RequestContext, person_id: str, hashed: str) -> None:
 
 # ----------------------------------------------------------------------------- time sheet and days off
 
-def check_person_access(ctx: RequestContext, person_id: str) -> None:
-    """Admins and managers see everybody's time sheet; others only their own."""
+def check_person_access(ctx: RequestContext, person_id: str, roles: tuple[str, ...] = (ADMIN, MANAGER)) -> None:
+    """Callers of ``roles`` read another person's sheets (time spents, days off, tasks); others only their own."""
     if not is_uuid(person_id):
         raise MalformedId()
-    if not ctx.is_manager and ctx.person_id != person_id:
+    if ctx.role not in roles and ctx.person_id != person_id:
         raise Forbidden()
+
+
+def shared_projects(ctx: RequestContext, person_id: str,
+                    project_id: sa.ColumnElement[Any]) -> sa.ColumnElement[bool] | None:
+    """What a caller may see of another person's work: the projects of the caller's teams (Zou: a
+    manager outside the team sees nothing of that person); None for admins and for one's own rows."""
+    if ctx.is_admin or ctx.person_id == person_id:
+        return None
+    link = s.project_person_link
+    return project_id.in_(sa.select(link.c.project_id).where(link.c.person_id == ctx.person_id))
+
+
+TIME_SHEET_READERS = (ADMIN, MANAGER, SUPERVISOR)
 
 
 def _date(value: str) -> str:
@@ -277,11 +290,14 @@ def period(kind: str, year: int, number: int = 1, day: int = 1) -> tuple[str, st
 def time_spent_rows(ctx: RequestContext, person_id: str, start: str, end: str, with_task: bool = False) -> list[Row]:
     from foxtrack.core.models import MODELS
 
-    check_person_access(ctx, person_id)
+    check_person_access(ctx, person_id, TIME_SHEET_READERS)
     model, ts, t = MODELS["time-spents"], s.time_spent, s.task
     stmt = model.select().where(ts.c.person_id == person_id, ts.c.date >= _date(start), ts.c.date <= _date(end))
-    if with_task:
+    scope = shared_projects(ctx, person_id, t.c.project_id)
+    if with_task or scope is not None:
         stmt = stmt.add_columns(t.c.project_id, t.c.task_type_id).join(t, t.c.id == ts.c.task_id)
+    if scope is not None:
+        stmt = stmt.where(scope)
     stmt = stmt.order_by(ts.c.date, ts.c.created_at)
     n = len(model.keys)
     with ctx.read() as conn:
@@ -297,8 +313,9 @@ def time_spent_rows(ctx: RequestContext, person_id: str, start: str, end: str, w
 
 def time_spent_summary(ctx: RequestContext, person_id: str, start: str, end: str) -> list[Row]:
     """Durations per task over a period, with the task's project and entity names."""
-    check_person_access(ctx, person_id)
+    check_person_access(ctx, person_id, TIME_SHEET_READERS)
     ts, t, p, e, et = s.time_spent, s.task, s.project, s.entity, s.entity_type
+    scope = shared_projects(ctx, person_id, t.c.project_id)
     seq, ep = e.alias("sequence"), e.alias("episode")
     stmt = (
         sa.select(t.c.id, t.c.task_type_id, t.c.project_id, p.c.name, e.c.name, et.c.name, seq.c.name,
@@ -306,7 +323,7 @@ def time_spent_summary(ctx: RequestContext, person_id: str, start: str, end: str
         .select_from(ts).join(t, t.c.id == ts.c.task_id).join(p, p.c.id == t.c.project_id)
         .join(e, e.c.id == t.c.entity_id).join(et, et.c.id == e.c.entity_type_id)
         .outerjoin(seq, seq.c.id == e.c.parent_id).outerjoin(ep, ep.c.id == seq.c.parent_id)
-        .where(ts.c.person_id == person_id, ts.c.date >= start, ts.c.date <= end)
+        .where(ts.c.person_id == person_id, ts.c.date >= start, ts.c.date <= end, *([] if scope is None else [scope]))
         .group_by(t.c.id, t.c.task_type_id, t.c.project_id, p.c.name, e.c.name, et.c.name, seq.c.name, ep.c.name)
         .order_by(p.c.name, e.c.name)
     )
@@ -337,12 +354,17 @@ def day_off_on(ctx: RequestContext, person_id: str, date: str) -> Row:
 def person_tasks(ctx: RequestContext, person_id: str, done: bool) -> list[Row]:
     from foxtrack.user import queries as uq
 
-    check_person_access(ctx, person_id)
+    if ctx.role == VENDOR and ctx.person_id != person_id:
+        raise Forbidden()
+    check_person_access(ctx, person_id, (ADMIN, MANAGER, SUPERVISOR, USER, CLIENT))
     finished = s.task.c.task_status_id.in_(sa.select(s.task_status.c.id).where(s.task_status.c.is_done.is_(True)))
     with ctx.read() as conn:
         _load_person(conn, person_id)
-        return uq.task_rows(conn, [uq.assigned_to(person_id), uq.in_open_projects(),
-                                   finished if done else sa.not_(finished)])
+        if ctx.role in (VENDOR, CLIENT):
+            return []  # Zou lists no one's tasks here for its vendors and clients, their own included
+        where = [uq.assigned_to(person_id), uq.in_open_projects(), finished if done else sa.not_(finished)]
+        scope = shared_projects(ctx, person_id, s.task.c.project_id)
+        return uq.task_rows(conn, where if scope is None else [*where, scope])
 
 
 # ----------------------------------------------------------------------------- password memo

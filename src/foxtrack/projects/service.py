@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from foxtrack.core import permissions as perm
-from foxtrack.core.context import RequestContext, Tx
+from foxtrack.core.context import CLIENT, RequestContext, Tx
 from foxtrack.core.errors import (
     BadRequest,
     Forbidden,
@@ -345,7 +345,9 @@ def descriptors(ctx: RequestContext, project_id: str) -> list[Row]:
     with ctx.read() as conn:
         load_project(conn, project_id)
         perm.check_project_access(ctx, conn, project_id)
-        return q.descriptors(conn, [project_id], full=True)[project_id]
+        rows = q.descriptors(conn, [project_id], full=True)[project_id]
+    # clients see the descriptors shown to clients only, as in Zou
+    return [r for r in rows if r.get("for_client")] if ctx.role == CLIENT else rows
 
 
 def descriptor(ctx: RequestContext, project_id: str, descriptor_id: str) -> Row:
