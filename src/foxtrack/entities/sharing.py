@@ -64,7 +64,8 @@ def share_assets(ctx: RequestContext, body: Row, project_id: str | None = None, 
         if asset_type_id is not None:
             clauses.append(E.c.entity_type_id == asset_type_id)
         if asset_ids is not None:
-            found = dict(tx.execute(sa.select(E.c.id, E.c.project_id).where(E.c.id.in_(asset_ids), *clauses)).all())
+            found = {r[0]: r[1] for r in tx.execute(sa.select(E.c.id, E.c.project_id)
+                                                    .where(E.c.id.in_(asset_ids), *clauses))}
             if by_ids and len(found) < len(set(asset_ids)):
                 raise NotFound()
             for asset_project in sorted(set(found.values())):
