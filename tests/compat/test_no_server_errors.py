@@ -4,14 +4,10 @@ sweep against a server of its own, on SQLite and on PostgreSQL)."""
 
 from __future__ import annotations
 
-import ast
-import inspect
 import re
-import textwrap
 import threading
-import types
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -19,8 +15,8 @@ import gazu
 import pytest
 import requests
 
-import foxtrack
 from foxtrack.core.models import MODELS
+from foxtrack.openapi._reads import params_read_by, query_names
 from foxtrack.routes import routers
 from foxtrack.testing import RunningServer, drop_postgres, postgres_url, start_server
 
@@ -124,112 +120,8 @@ def test_crud_models_with_garbage(lone_server: RunningServer) -> None:
 
 
 # ----------------------------------------------------------------------------- query strings
-
-# names of the mappings query parameters are read from (``request.query_params``, the dict a route
-# hands to its service...)
-QUERY_MAPPINGS = {"query_params", "params", "one", "args", "query", "options", "filters"}
-# what the one filter compiler and the one page parser read
-FILTER_PARAMS = {"name", "id", "project_id", "relations", "fields"}
-PAGE_PARAMS = {"page", "limit"}
-
-
-def _read_keys(tree: ast.AST, mappings: set[str] | None = None) -> set[str]:
-    """String keys read with ``m.get("k")``, ``m.getlist("k")`` or ``m["k"]`` (from ``mappings`` only
-    when given)."""
-    keys: set[str] = set()
-    for node in ast.walk(tree):
-        target: ast.expr | None = None
-        key: Any = None
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args \
-                and node.func.attr in ("get", "getlist") and isinstance(node.args[0], ast.Constant):
-            target, key = node.func.value, node.args[0].value
-        elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
-            target, key = node.value, node.slice.value
-        if not isinstance(key, str) or target is None:
-            continue
-        name = target.attr if isinstance(target, ast.Attribute) else target.id if isinstance(target, ast.Name) else None
-        if mappings is None or name in mappings:
-            keys.add(key)
-    return keys
-
-
-def _functions_reached(endpoint: Callable[..., Any], depth: int = 5) -> dict[Any, ast.AST]:
-    """foxtrack functions an endpoint calls (by name or ``module.name``), to ``depth`` calls deep."""
-    seen: dict[Any, ast.AST] = {}
-    todo: list[tuple[Any, int]] = [(endpoint, 0)]
-    while todo:
-        fn, level = todo.pop()
-        fn = inspect.unwrap(fn)
-        if not isinstance(fn, types.FunctionType) or fn in seen or not fn.__module__.startswith("foxtrack"):
-            continue
-        try:
-            seen[fn] = tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
-        except (OSError, SyntaxError):
-            continue
-        if level == depth:
-            continue
-        names = {**fn.__globals__, **_local_imports(tree)}
-        for node in ast.walk(tree):
-            found = _resolve(node, names)
-            if isinstance(found, types.FunctionType):
-                todo.append((found, level + 1))
-    return seen
-
-
-def _local_imports(tree: ast.AST) -> dict[str, Any]:
-    """Names bound by ``from foxtrack... import x`` inside a function (imports deferred for cycles)."""
-    import importlib
-
-    names: dict[str, Any] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("foxtrack"):
-            module = importlib.import_module(str(node.module))
-            for alias in node.names:
-                found = getattr(module, alias.name, None)
-                if found is None:
-                    found = importlib.import_module(f"{node.module}.{alias.name}")
-                names[alias.asname or alias.name] = found
-    return names
-
-
-def _resolve(node: ast.AST, names: dict[str, Any]) -> Any:
-    """What ``name`` or ``module.sub.name`` in a function's code refers to (None if not that)."""
-    if isinstance(node, ast.Name):
-        return names.get(node.id)
-    if isinstance(node, ast.Attribute):
-        owner = _resolve(node.value, names)
-        if isinstance(owner, types.ModuleType):
-            return getattr(owner, node.attr, None)
-    return None
-
-
-def _query_names() -> set[str]:
-    """Every query parameter name foxtrack reads somewhere."""
-    import importlib
-    import pkgutil
-
-    names = set(FILTER_PARAMS | PAGE_PARAMS)
-    for info in pkgutil.walk_packages(foxtrack.__path__, "foxtrack."):
-        try:
-            module = importlib.import_module(info.name)
-            names |= _read_keys(ast.parse(inspect.getsource(module)), QUERY_MAPPINGS)
-        except Exception:  # noqa: BLE001, S112 - a module that does not import is not served either
-            continue
-    return names
-
-
-def params_read_by(endpoint: Callable[..., Any], known: set[str]) -> set[str]:
-    """The query parameters a route reads: the known names its code (and the code it calls) reads."""
-    reached = _functions_reached(endpoint)
-    names: set[str] = set()
-    for fn, tree in reached.items():
-        names |= _read_keys(tree) & known
-        if fn.__name__ == "compile_filters":
-            names |= FILTER_PARAMS
-        if fn.__name__ in ("pagination", "query_int"):
-            names |= PAGE_PARAMS
-    return names
-
+# which query parameters a route reads: found by following the code it calls (the same reading the
+# OpenAPI document is built from)
 
 def _seed(server: RunningServer, http: requests.Session) -> dict[str, str]:
     """Real ids for path parameters, so routes get past their 404 and read their query strings."""
@@ -258,7 +150,7 @@ def _seed(server: RunningServer, http: requests.Session) -> dict[str, str]:
 def test_query_strings_with_garbage(lone_server: RunningServer) -> None:
     http = session(lone_server)
     ids = _seed(lone_server, http)
-    known = _query_names()
+    known = query_names()
     order = {"GET": 0, "POST": 1, "PUT": 1, "DELETE": 2}  # deletions last: they remove the seed
     calls = []
     for router in routers():
