@@ -284,6 +284,8 @@ def test_person_quota_shots_by_day_week_and_month(server: RunningServer, admin: 
     assert bad_mode.status_code == 400 and "count_mode" in bad_mode.json()["message"]
     assert admin.get(f"data/persons/{person['id']}/quota-shots/month/2024/13{query}").status_code == 400
     assert admin.get(f"data/persons/{person['id']}/quota-shots/week/2024/99{query}").status_code == 400
+    assert admin.get(f"data/persons/{person['id']}/quota-shots/month/9999/12{query}").status_code == 400
+    assert admin.get(f"data/persons/{person['id']}/quota-shots/day/x/1/1{query}").status_code == 400
     assert admin.get(f"data/persons/{uuid.uuid4()}/quota-shots/day/2024/3/5{query}").status_code == 404
     _, other = _person(server)
     assert other.get(f"data/persons/{person['id']}/quota-shots/day/2024/3/5{query}").status_code == 403
@@ -344,6 +346,9 @@ def test_task_type_estimations_sheet_import(server: RunningServer, admin: Api) -
                        "Parent;Entity;Estimation\nSQ01;SH010;lots\n")
     assert bad.status_code == 400 and bad.json()["line_number"] == 2
     assert gazu.task.get_task(task["id"])["estimation"] == 240
+    endless = admin.upload(f"import/csv/projects/{project_id}/task-types/{task_type_id}/estimations",
+                           "Parent;Entity;Estimation;Start date\nSQ01;SH010;inf;2024-03-08\n")
+    assert endless.status_code == 400 and "Estimation" in endless.json()["message"]
     assert admin.upload(f"import/csv/projects/{project_id}/task-types/{uuid.uuid4()}/estimations",
                         sheet).status_code == 404
     _, artist = _person(server)

@@ -4,6 +4,7 @@ One transaction; the first bad line rolls everything back (Zou's body with the l
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +23,7 @@ from foxtrack.entities import types
 
 Row = dict[str, Any]
 E = s.entity
+MAX_NUMBER = 100_000  # days, drawings or difficulty: beyond, a cell is a typo (and dates would overflow)
 
 
 def _check_access(ctx: RequestContext, conn: Connection, project_id: str, task_type: Row) -> None:
@@ -70,9 +72,12 @@ def _number(row: SheetRow, column: str, integer: bool = False) -> float | None:
     if not value:
         return None
     try:
-        return int(value) if integer else float(value)
+        number = int(value) if integer else float(value)
     except ValueError:
         raise RowError(f"A value is invalid: {column}: {value}", row.line_number) from None
+    if not math.isfinite(number) or abs(number) > MAX_NUMBER:
+        raise RowError(f"A value is invalid: {column}: {value}", row.line_number)
+    return number
 
 
 def _day(row: SheetRow, column: str) -> datetime | None:
@@ -140,7 +145,10 @@ def import_estimations(ctx: RequestContext, project_id: str, task_type_id: str, 
             if start is not None:
                 values["start_date"] = start.strftime("%Y-%m-%dT%H:%M:%S")
             if due is None and start is not None and estimation:
-                due = _add_business_days(start, estimation - 1)
+                try:
+                    due = _add_business_days(start, estimation - 1)
+                except OverflowError:
+                    raise RowError(f"A value is invalid: Estimation: {estimation}", row.line_number) from None
             if due is not None:
                 values["due_date"] = due.strftime("%Y-%m-%dT%H:%M:%S")
             difficulty = _number(row, "Difficulty", integer=True)

@@ -42,31 +42,37 @@ def _whole(*parts: str) -> list[int]:
         raise wrong_parameter("Invalid month or year.") from None
 
 
+def _checked(period: Period) -> Period:
+    """A period whose bounds stay inside the calendar in every timezone (years 2 to 9998)."""
+    if not 1 < period[0].year < 9999 or not 1 < period[1].year < 9999:
+        raise wrong_parameter("Invalid month or year.")
+    return period
+
+
 def month(year: str, month_: str) -> Period:
     y, m = _whole(year, month_)
     try:
-        start = datetime(y, m, 1)
+        return _checked((datetime(y, m, 1), datetime(y + (m == 12), m % 12 + 1, 1)))
     except (ValueError, OverflowError):
         raise wrong_parameter("Invalid month or year.") from None
-    return start, datetime(y + (m == 12), m % 12 + 1, 1)
 
 
 def week(year: str, week_: str) -> Period:
     y, w = _whole(year, week_)
     try:
         start = datetime.combine(date.fromisocalendar(y, w, 1), datetime.min.time())
+        return _checked((start, start + timedelta(days=7)))
     except (ValueError, OverflowError):
         raise wrong_parameter("Invalid month or year.") from None
-    return start, start + timedelta(days=7)
 
 
 def day(year: str, month_: str, day_: str) -> Period:
     y, m, d = _whole(year, month_, day_)
     try:
         start = datetime(y, m, d)
+        return _checked((start, start + timedelta(days=1)))
     except (ValueError, OverflowError):
         raise wrong_parameter("Invalid month or year.") from None
-    return start, start + timedelta(days=1)
 
 
 def _to_utc(moment: datetime, timezone: str | None) -> datetime:

@@ -132,8 +132,11 @@ def _local(stamp: str | None, timezone: str | None) -> str:
         zone = ZoneInfo(timezone or "Europe/Paris")
     except (ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo("UTC")
-    moment = datetime.fromisoformat(stamp[:19]).replace(tzinfo=UTC)
-    return moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S")
+    try:
+        moment = datetime.fromisoformat(stamp[:19]).replace(tzinfo=UTC)
+        return moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S")
+    except (ValueError, OverflowError):
+        return stamp[:19]
 
 
 def _last_comments(conn: Connection, task_ids: list[str]) -> dict[str, Row]:
