@@ -21,7 +21,7 @@ from openapi_spec_validator import validate
 from schemathesis.checks import not_a_server_error
 
 from foxtrack.core.models import MODELS
-from foxtrack.testing import RunningServer
+from foxtrack.testing import RunningServer, start_server
 
 EXAMPLES = 3  # per operation
 BUDGET_SECONDS = 70.0  # the whole run, on a loaded machine too
@@ -31,6 +31,17 @@ SKIPPED = ("/auth/logout",)
 ITEM_IDS = {"projects": "project_id", "entities": "shot_id", "tasks": "task_id", "comments": "comment_id",
             "persons": "person_id", "playlists": "playlist_id", "task-types": "task_type_id",
             "task-status": "task_status_id", "entity-types": "asset_type_id", "asset-types": "asset_type_id"}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[RunningServer]:
+    """A server of this module's own: schemathesis renames, deletes and rewrites reference data (task
+    types, statuses, persons...), which the other modules' shared server must keep."""
+    srv = start_server()
+    try:
+        yield srv
+    finally:
+        srv.stop()
 
 
 @pytest.fixture(scope="module")
