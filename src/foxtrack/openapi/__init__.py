@@ -8,6 +8,7 @@ request, then kept: building it costs nothing at start-up.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -24,11 +25,15 @@ PREFIX_KEY = "foxtrack.api_prefix"
 def install(app: FastAPI) -> None:
     """Replace ``app.openapi`` with the described document (built once, lazily) and serve its pages."""
 
+    building = threading.Lock()  # handlers run side by side on the thread pool: one build, not two racing
+
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            from foxtrack.openapi._document import build_document
+            with building:
+                if app.openapi_schema is None:
+                    from foxtrack.openapi._document import build_document
 
-            app.openapi_schema = build_document(app)
+                    app.openapi_schema = build_document(app)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
