@@ -274,7 +274,7 @@ def post_comment(ctx: RequestContext, tx: Tx, task_id: str, data: CommentInput) 
         "replies": [], "created_at": created_at,
     }, {"mentions": mentions, "department_mentions": department_mentions})
     for upload in data.files:
-        _store_attachment(ctx, tx, comment["id"], upload)
+        store_attachment(ctx, tx, upload, comment_id=comment["id"])
     previous_status_id = task["task_status_id"]
     _apply_status(tx, task, status, created_at)
     tx.emit("comment:new", {"comment_id": comment["id"], "task_id": task_id, "task_status_id": status["id"],
@@ -349,15 +349,19 @@ def _notify(tx: Tx, task: Row, comment: Row, author_id: str, mentions: list[str]
 
 # ----------------------------------------------------------------------------- attachments
 
-def _store_attachment(ctx: RequestContext, tx: Tx, comment_id: str, upload: Upload) -> Row:
+def store_attachment(ctx: RequestContext, tx: Tx, upload: Upload, **owner: str) -> Row:
+    """Store an uploaded file as an attachment of ``owner`` (``comment_id=`` or ``chat_message_id=``) in the
+    caller's unit of work; the stored file is removed again if that unit rolls back."""
     name = Path(upload.filename or "file").name
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     attachment_id = new_id()
-    size = storage_of(ctx.state).save("files", "attachments", attachment_id, upload.path)
+    store = storage_of(ctx.state)
+    size = store.save("files", "attachments", attachment_id, upload.path)
+    tx.on_rollback(lambda: store.delete("files", "attachments", attachment_id))
     mimetype = upload.content_type if upload.content_type not in (None, "application/octet-stream") else None
     mimetype = mimetype or mimetypes.guess_type(name)[0] or "application/octet-stream"
     return crud.insert(tx, ATTACHMENT, {"id": attachment_id, "name": name, "size": size, "extension": extension,
-                                        "mimetype": mimetype, "comment_id": comment_id})
+                                        "mimetype": mimetype, **owner})
 
 
 def add_attachments(ctx: RequestContext, task_id: str, comment_id: str, files: list[Upload]) -> list[Row]:
@@ -369,7 +373,7 @@ def add_attachments(ctx: RequestContext, task_id: str, comment_id: str, files: l
         comment = tq.load(tx.conn, COMMENT, comment_id)
         if comment["object_id"] != task_id:
             raise NotFound()
-        out = [_store_attachment(ctx, tx, comment_id, f) for f in files]
+        out = [store_attachment(ctx, tx, f, comment_id=comment_id) for f in files]
         tx.emit("comment:update", {"comment_id": comment_id, "task_id": task_id,
                                    "person_id": comment["person_id"], "for_client": bool(comment["for_client"])},
                 project_id=task["project_id"])

@@ -6,22 +6,20 @@ events are pushed to clients but not stored in the event log.
 
 from __future__ import annotations
 
-import mimetypes
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from foxtrack.comments.service import store_attachment
 from foxtrack.core import permissions as perm
 from foxtrack.core.context import RequestContext, Tx
 from foxtrack.core.errors import BadRequest, Forbidden, NotFound, validation_error
-from foxtrack.core.jsonutil import is_uuid, new_id, now
+from foxtrack.core.jsonutil import is_uuid, now
 from foxtrack.core.models import ENTITY, Model
 from foxtrack.crud import service as crud
 from foxtrack.db import schema as s
 from foxtrack.entities.names import full_entity_names
-from foxtrack.storage import storage_of
 from foxtrack.storage.uploads import Upload
 
 Row = dict[str, Any]
@@ -138,15 +136,6 @@ def message(ctx: RequestContext, entity_id: str, message_id: str) -> Row:
         return _with_attachments(conn, [_message(conn, found["id"], message_id)])[0]
 
 
-def _store_attachment(ctx: RequestContext, tx: Tx, message_id: str, upload: Upload) -> Row:
-    name = Path(upload.filename or "file").name
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    attachment_id = new_id()
-    size = storage_of(ctx.state).save("files", "attachments", attachment_id, upload.path)
-    mimetype = upload.content_type if upload.content_type not in (None, "application/octet-stream") else None
-    mimetype = mimetype or mimetypes.guess_type(name)[0] or "application/octet-stream"
-    return crud.insert(tx, ATTACHMENT, {"id": attachment_id, "name": name, "size": size, "extension": extension,
-                                        "mimetype": mimetype, "chat_message_id": message_id})
 
 
 def post_message(ctx: RequestContext, entity_id: str, text: Any, files: list[Upload] | None = None) -> Row:
@@ -161,7 +150,7 @@ def post_message(ctx: RequestContext, entity_id: str, text: Any, files: list[Upl
             raise BadRequest(NOT_PARTICIPANT, body={"error": True, "message": NOT_PARTICIPANT, "data": None})
         posted = crud.insert(tx, CHAT_MESSAGE, {"chat_id": found["id"], "person_id": ctx.person_id, "text": text})
         if files:
-            posted["attachment_files"] = [_store_attachment(ctx, tx, posted["id"], f) for f in files]
+            posted["attachment_files"] = [store_attachment(ctx, tx, f, chat_message_id=posted["id"]) for f in files]
         stamp = now()
         tx.update(s.chat, {"last_message": stamp, "updated_at": stamp}, s.chat.c.id == found["id"])
         tx.emit("chat:new-message", {"chat_id": found["id"], "chat_message_id": posted["id"],

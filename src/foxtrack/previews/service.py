@@ -195,6 +195,14 @@ def add_prepared_preview(ctx: RequestContext, tx: Tx, task: Row, comment_id: str
     preview_id = preview["id"]
     values: Row = {"original_name": prepared.original_name, "status": "ready", "data": None, "is_movie": False}
     variants = prepared.variants
+
+    def forget_files() -> None:  # the unit of work rolled back: nothing of this preview stays stored
+        for bucket, prefix in (("pictures", "original"), ("pictures", "thumbnails"),
+                               ("pictures", "thumbnails-square"), ("pictures", "previews"), ("movies", "source"),
+                               ("files", "previews")):
+            store.delete(bucket, prefix, preview_id)
+
+    tx.on_rollback(forget_files)
     if variants is not None:
         size = store.save("pictures", "original", preview_id, variants.original)
         store.save("pictures", "thumbnails", preview_id, variants.thumbnail)
