@@ -1,4 +1,4 @@
-"""The ``foxtrack`` command: serve, create-admin, demo, worker."""
+"""The ``foxtrack`` command: serve, create-admin, demo, worker; the admin commands (``foxtrack.admin``)."""
 
 from __future__ import annotations
 
@@ -132,49 +132,9 @@ def worker(
         state.engine.dispose()
 
 
-@app.command("import-zou")
-def import_zou(
-    from_url: Annotated[str, typer.Option(help="Zou's database: postgresql://USER:PW@HOST:PORT/DB (only read).")],
-    data_dir: Annotated[Path | None, typer.Option(help="foxtrack's data dir (SQLite file and files).")] = None,
-    database_url: Annotated[str | None, typer.Option(help="foxtrack's database (default: SQLite in the data dir).")] = None,
-    files_from: Annotated[Path | None, typer.Option(help="Zou's preview folder, copied into foxtrack's storage.")] = None,
-    replace: Annotated[bool, typer.Option(help="Wipe a non-empty foxtrack database first.")] = False,
-) -> None:
-    """Copy a Zou database (and optionally its preview files) into an empty foxtrack database."""
-    from rich.table import Table
+from foxtrack.admin.commands import register as _register_admin  # noqa: E402 - after the commands above
 
-    from foxtrack.app import build_state
-    from foxtrack.db import zou_import
-    from foxtrack.db.engine import migrate
-    from foxtrack.storage import make_storage
-
-    if files_from is not None and not files_from.is_dir():
-        console.print(f"[red]--files-from {files_from} is not a folder.[/]")
-        raise typer.Exit(2)
-    settings = _settings(data_dir, database_url)
-    state = build_state(settings)
-    source = zou_import.source_engine(from_url)
-    try:
-        migrate(state.engine)
-        report = zou_import.import_zou(source, state.engine, replace=replace)
-        files = zou_import.copy_files(files_from, make_storage(state)) if files_from else {}
-    except zou_import.TargetNotEmpty as exc:
-        console.print(f"[red]{exc}: pass --replace to overwrite it.[/]")
-        raise typer.Exit(1) from None
-    finally:
-        source.dispose()
-        state.engine.dispose()
-    rows = Table("table", "rows", "skipped Zou columns", "notes", title="Imported from Zou")
-    for copy in report.tables:
-        rows.add_row(copy.name, str(copy.rows), ", ".join(copy.skipped_columns), copy.notes)
-    console.print(rows)
-    console.print(f"[bold green]{report.total_rows} rows[/] copied into {settings.resolved_database_url()}")
-    if report.skipped_tables:
-        console.print(f"Zou tables skipped (foxtrack has none): {', '.join(report.skipped_tables)}")
-    if report.absent_tables:
-        console.print(f"foxtrack tables Zou has not got (left empty): {', '.join(report.absent_tables)}")
-    for prefix, count in sorted(files.items()):
-        console.print(f"{count} files copied into {prefix}")
+_register_admin(app)  # db, backups, accounts, clean-up, previews, storage, sync, imports
 
 
 def main() -> None:

@@ -25,7 +25,7 @@ from foxtrack.core.jsonutil import now
 from foxtrack.db.schema import metadata
 from foxtrack.storage import Storage
 
-__all__ = ["ImportReport", "TableCopy", "TargetNotEmpty", "copy_files", "import_zou", "source_engine"]
+__all__ = ["ImportReport", "TableCopy", "TargetNotEmpty", "Watch", "copy_files", "import_zou", "source_engine"]
 
 BATCH = 1000
 Convert = Callable[[Any], Any]
@@ -43,11 +43,13 @@ class TableCopy:
     renamed_columns: dict[str, str] = field(default_factory=dict)
     filled: dict[str, int] = field(default_factory=dict)  # NOT NULL column -> rows given a fallback
     dropped: int = 0  # rows lacking a reference foxtrack requires
+    notes_done: bool = False  # copied by an earlier run (resumed import)
 
     @property
     def notes(self) -> str:
         """Renamed columns, fallbacks used and rows dropped, for the summary."""
-        notes = [f"{old} -> {new}" for old, new in self.renamed_columns.items()]
+        notes = ["copied by the interrupted run"] if self.notes_done else []
+        notes += [f"{old} -> {new}" for old, new in self.renamed_columns.items()]
         notes += [f"{count} without {name}: default given" for name, count in self.filled.items()]
         if self.dropped:
             notes.append(f"{self.dropped} dropped (a required reference is empty)")
@@ -72,19 +74,54 @@ def source_engine(url: str) -> Engine:
     return sa.create_engine(url, connect_args={"options": "-c default_transaction_read_only=on"})
 
 
-def import_zou(source: Engine, target: Engine, replace: bool = False) -> ImportReport:
-    """Copy every table foxtrack knows from ``source`` (Zou) into ``target`` (migrated foxtrack)."""
+class Watch:
+    """What a caller wants to hear of a long import (the command line's progress bars)."""
+
+    def table(self, name: str, rows: int) -> None:
+        """Copying ``name`` (``rows`` rows in Zou) begins."""
+
+    def rows(self, count: int) -> None:
+        """``count`` more rows of the current table were read."""
+
+
+def import_zou(source: Engine, target: Engine, replace: bool = False, watch: Watch | None = None,
+               done: set[str] | None = None, mark_done: Callable[[str], None] | None = None) -> ImportReport:
+    """Copy every table foxtrack knows from ``source`` (Zou) into ``target`` (migrated foxtrack).
+
+    Without ``done`` the copy is one transaction: all or nothing. With ``done`` (the tables a previous,
+    interrupted run finished) it is resumable: each table is its own transaction, the tables in ``done``
+    are not copied again, the table being copied when the run stopped is emptied and copied again, and
+    ``mark_done(name)`` is called as each table commits."""
+    watch = watch or Watch()
     zou = sa.MetaData()
     zou.reflect(bind=source)
     report = ImportReport(
         skipped_tables=sorted(set(zou.tables) - set(metadata.tables)),
         absent_tables=sorted(set(metadata.tables) - set(zou.tables)),
     )
-    with source.connect() as src, target.begin() as dst:
-        _check_empty(dst, replace)
-        for table in metadata.sorted_tables:
-            if table.name in zou.tables:
-                report.tables.append(_copy_table(src, dst, zou.tables[table.name], table))
+    tables = [t for t in metadata.sorted_tables if t.name in zou.tables]
+    if done is None:
+        with source.connect() as src, target.begin() as dst:
+            _check_empty(dst, replace)
+            for table in tables:
+                report.tables.append(_copy_table(src, dst, zou.tables[table.name], table, watch))
+            _derive_news_projects(dst)
+        return report
+    if not done:
+        with target.begin() as dst:
+            _check_empty(dst, replace)
+    with source.connect() as src:
+        for table in tables:
+            if table.name in done:
+                report.tables.append(TableCopy(table.name, notes_done=True))
+                continue
+            with target.begin() as dst:
+                dst.execute(table.delete())  # what an interrupted run left of this table
+                report.tables.append(_copy_table(src, dst, zou.tables[table.name], table, watch))
+            done.add(table.name)
+            if mark_done is not None:
+                mark_done(table.name)
+    with target.begin() as dst:
         _derive_news_projects(dst)
     return report
 
@@ -114,8 +151,9 @@ def _column_map(source: sa.Table, target: sa.Table) -> tuple[dict[str, str], Tab
     return mapping, copy
 
 
-def _copy_table(src: Connection, dst: Connection, source: sa.Table, target: sa.Table) -> TableCopy:
+def _copy_table(src: Connection, dst: Connection, source: sa.Table, target: sa.Table, watch: Watch) -> TableCopy:
     mapping, copy = _column_map(source, target)
+    watch.table(target.name, int(src.execute(sa.select(sa.func.count()).select_from(source)).scalar() or 0))
     converters = {name: _converter(target.c[name]) for name in mapping}
     fillers: dict[str, Callable[[], Any]] = {}
     for col in target.c:
@@ -138,6 +176,7 @@ def _copy_table(src: Connection, dst: Connection, source: sa.Table, target: sa.T
         if values:
             dst.execute(target.insert(), values)
         copy.rows += len(values)
+        watch.rows(len(batch))
     return copy
 
 
