@@ -5,14 +5,24 @@ costs more than most handlers. Routes are flattened into the app's router and in
 request's segment count and first two literal segments, so a request only tries the handful of
 routes that could match, in their original order (the order still decides ambiguities). Anything
 the index cannot place (a 404, a trailing-slash redirect) falls back to the normal router.
+
+A plain ``def`` handler runs on the thread pool; the request's database checks (``authenticated``:
+the identity on an auth cache miss, the route policy) ride on that same thread-pool call instead of
+hopping there on their own: the handler's call settles its ``RequestContext`` first (``settle_first``),
+so a request costs one hop.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute, Match
+
+from foxtrack.core.context import RequestContext, authenticated
 
 Scope = MutableMapping[str, Any]
 ASGI = Callable[[Scope, Any, Any], Awaitable[None]]
@@ -88,9 +98,56 @@ class IndexedDispatch:
         await self.fallback(scope, receive, send)
 
 
+def settle_first(call: Callable[..., Any], context_params: list[str]) -> Callable[..., Any]:
+    """``call`` (a plain ``def`` handler) that first settles the request context it is given in
+    ``context_params``, on the thread it runs on."""
+
+    @functools.wraps(call)
+    def handler(**values: Any) -> Any:
+        for name in context_params:
+            ctx = values.get(name)
+            if isinstance(ctx, RequestContext):
+                ctx.settle()
+        return call(**values)
+
+    handler.__foxtrack_settles__ = True  # type: ignore[attr-defined]
+    return handler
+
+
+def settle_in_handlers(routes: list[BaseRoute]) -> set[int]:
+    """Make every plain ``def`` handler that takes the request context (``Ctx``) settle it in its own
+    thread-pool call; the ``id`` of the routes so made (``authenticated`` leaves their checks pending)."""
+    settled: set[int] = set()
+    for route in routes:
+        if not isinstance(route, APIRoute):
+            continue
+        dependant = route.dependant
+        call = dependant.call
+        if call is None or inspect.iscoroutinefunction(call) or not callable(call):
+            continue
+        params = [d.name for d in dependant.dependencies if d.call is authenticated and d.name]
+        # a context reached only through another dependency would be used before the handler runs
+        nested = any(_uses_authenticated(d) for d in dependant.dependencies if d.call is not authenticated)
+        if not params or nested:
+            continue
+        if not getattr(call, "__foxtrack_settles__", False):  # routes are module objects: one wrap
+            dependant.call = settle_first(call, params)
+        settled.add(id(route))
+    return settled
+
+
+def _uses_authenticated(dependant: Any) -> bool:
+    return any(d.call is authenticated or _uses_authenticated(d) for d in dependant.dependencies)
+
+
 def install(app: Any, routers: list[Any]) -> None:
-    """Flatten ``routers`` into ``app.router`` and route through the index."""
+    """Flatten ``routers`` into ``app.router``, route through the index, and let plain handlers settle
+    the request's checks in their own thread-pool call."""
     for router in routers:
         app.router.routes.extend(router.routes)
+    state = getattr(app.state, "foxtrack", None)
+    settled = settle_in_handlers(list(app.router.routes))
+    if state is not None:
+        state.handler_checked_routes |= settled
     dispatch = IndexedDispatch(list(app.router.routes), app.router.middleware_stack, app.router)
     app.router.middleware_stack = dispatch

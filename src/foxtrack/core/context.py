@@ -45,6 +45,9 @@ class AppState:
     auth_cache: dict[str, tuple[float, str, bool]] = field(default_factory=dict)
     # token -> claims of tokens whose signature was already verified (expiry is still checked)
     verified_tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # ``id`` of the routes whose plain-``def`` handler runs ``RequestContext.settle()`` first, on its
+    # own thread (``foxtrack._routing``): the request's database checks ride on the handler's hop
+    handler_checked_routes: set[int] = field(default_factory=set)
 
     def invalidate_auth(self, jti: str | None = None) -> None:
         if jti is None:
@@ -197,6 +200,15 @@ class RequestContext:
     is_bot: bool
     claims: dict[str, Any]
     _project_roles: dict[str, str | None] = field(default_factory=dict)
+    # the request's checks that need the database, not run yet (``settle``)
+    _pending: Callable[[RequestContext], None] | None = field(default=None, repr=False)
+
+    def settle(self) -> None:
+        """Run the checks ``authenticated`` left for the handler's thread (the identity on an auth
+        cache miss, the route policy...); they raise 401/403 as they would have before the handler."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending(self)
 
     @property
     def is_admin(self) -> bool:
@@ -313,30 +325,66 @@ def _identity(state: AppState, claims: dict[str, Any]) -> tuple[str, bool]:
         return load_identity(state, conn, claims)
 
 
+def _database_checks(ctx: RequestContext, method: str, path: str) -> list[Callable[[], None]]:
+    """The checks of this request that read the database, once the caller's role is known."""
+    from foxtrack.core import policy  # the route rules need this module's roles
+
+    checks: list[Callable[[], None]] = []
+    found = policy.rule_for(method, path)
+    # an admin passes every rule that names admins, with no database read
+    if found is not None and not (ctx.is_admin and "admin" in found[0] and found[0][0] != "!self"):
+        checks.append(lambda: policy.enforce(ctx, method, path))
+    return checks
+
+
+def _identity_then_checks(method: str, path: str) -> Callable[[RequestContext], None]:
+    """On an auth cache miss: load the identity (revocation, person), remember it, then run the
+    database checks its role calls for."""
+
+    def run(ctx: RequestContext) -> None:
+        ctx.role, ctx.is_bot = _identity(ctx.state, ctx.claims)
+        cache = ctx.state.auth_cache
+        if len(cache) > 10000:
+            cache.clear()
+        cache[ctx.claims.get("jti") or ""] = (time.monotonic(), ctx.role, ctx.is_bot)
+        for check in _database_checks(ctx, method, path):
+            check()
+
+    return run
+
+
+def _run_checks(checks: list[Callable[[], None]]) -> Callable[[RequestContext], None]:
+    def run(_ctx: RequestContext) -> None:
+        for check in checks:
+            check()
+
+    return run
+
+
 async def authenticated(request: Request) -> RequestContext:
+    """The caller of the request, checked. What needs no database runs here, on the loop (the token,
+    a remembered identity); what does (an identity not remembered, the route policy) runs on the
+    thread pool: in the handler's own thread-pool call when the route settles it there
+    (``foxtrack._routing``), so a request costs one hop, else in one hop of its own."""
     state = app_state(request)
     token = raw_token(request)
     if not token:
         raise Unauthorized(MISSING_JWT)
     claims = decode_token(state, token)
     refuse_nul_query(request.scope["query_string"])  # one place for every authenticated route
-    jti = claims.get("jti") or ""
-    cached = state.auth_cache.get(jti)
-    clock = time.monotonic()
-    if cached is not None and clock - cached[0] < AUTH_CACHE_SECONDS:
+    method, path = request.method, request.url.path
+    cached = state.auth_cache.get(claims.get("jti") or "")
+    if cached is not None and time.monotonic() - cached[0] < AUTH_CACHE_SECONDS:
         ctx = RequestContext(state, claims["sub"], cached[1], cached[2], claims)
+        checks = _database_checks(ctx, method, path)
+        if not checks:
+            return ctx
+        ctx._pending = _run_checks(checks)
     else:
-        role, is_bot = await run_in_threadpool(_identity, state, claims)  # a database read: off the loop
-        if len(state.auth_cache) > 10000:
-            state.auth_cache.clear()
-        state.auth_cache[jti] = (clock, role, is_bot)
-        ctx = RequestContext(state, claims["sub"], role, is_bot, claims)
-    from foxtrack.core import policy  # the route rules need this module's roles
-
-    found = policy.rule_for(request.method, request.url.path)
-    # an admin passes every rule that names admins, with no database read
-    if found is not None and not (ctx.is_admin and "admin" in found[0] and found[0][0] != "!self"):
-        await run_in_threadpool(policy.enforce, ctx, request.method, request.url.path)
+        ctx = RequestContext(state, claims["sub"], USER, False, claims)
+        ctx._pending = _identity_then_checks(method, path)
+    if id(request.scope.get("route")) not in state.handler_checked_routes:
+        await run_in_threadpool(ctx.settle)
     return ctx
 
 
