@@ -96,7 +96,11 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 def build_state(settings: Settings) -> AppState:
     engine = create_engine(settings.resolved_database_url())
-    return AppState(settings=settings, engine=engine, bus=EventBus(), secret=settings.resolved_secret_key())
+    state = AppState(settings=settings, engine=engine, bus=EventBus(), secret=settings.resolved_secret_key())
+    from foxtrack.cluster import install as coordinate
+
+    coordinate(state)  # data versions and revocations, shared with the other processes through Redis
+    return state
 
 
 def create_app(settings: Settings | None = None, *, prepare_database: bool = True) -> Any:
@@ -130,6 +134,7 @@ def create_app(settings: Settings | None = None, *, prepare_database: bool = Tru
         for hook in state.extras.get("shutdown", []):
             await hook()
         state.bus.close()
+        state.extras["cluster"].stop()
         state.engine.dispose()
 
     app = FastAPI(
@@ -157,7 +162,7 @@ def create_app(settings: Settings | None = None, *, prepare_database: bool = Tru
         import socketio
 
         # every worker process publishes through Redis and emits to its own connected clients
-        manager = socketio.AsyncRedisManager(settings.redis_url, channel="foxtrack-events")
+        manager = socketio.AsyncRedisManager(settings.redis_url, channel=f"{settings.redis_prefix}-events")
     realtime = RealtimeServer(state, client_manager=manager)
     state.extras["realtime"] = realtime
     state.extras.setdefault("startup", []).append(realtime.started)
@@ -166,13 +171,21 @@ def create_app(settings: Settings | None = None, *, prepare_database: bool = Tru
     install_worker(state)  # transcodes, playlist builds and webhook deliveries off the request
     state.extras["shutdown"].append(realtime.stopped)
     asgi: Any = realtime.asgi(app)
+    from foxtrack.events.sticky import StickyRelay, run_dir
+
+    directory = run_dir()
+    if directory is not None:  # one of the workers of ``foxtrack serve --workers N``
+        relay = StickyRelay(asgi, realtime.sio, directory)
+        state.extras["startup"].append(relay.start)
+        state.extras["shutdown"].append(relay.stop)
+        asgi = relay
     if manager is not None:
         from foxtrack.events.realtime import PublishBeforeAnswer
 
         asgi = PublishBeforeAnswer(asgi)
-    if state.engine.dialect.name == "sqlite" and settings.response_cache:
-        from foxtrack.core.response_cache import ResponseCache
+    from foxtrack.core.response_cache import ResponseCache, cache_is_safe
 
+    if settings.response_cache and cache_is_safe(state):
         asgi = ResponseCache(asgi, state)
     from foxtrack.core.limits import BodyLimit
 

@@ -46,6 +46,8 @@ def serve(
     from foxtrack.db.seed import ensure_admin_from_settings, ensure_reference_data
 
     settings = _settings(data_dir, database_url, host=host, port=port, ui_dir=ui)
+    if workers > 1:
+        _refuse_unsafe_workers(settings)
     if settings.ui_dir is not None:
         if not (settings.ui_dir / "index.html").is_file():
             console.print(f"[red]{settings.ui_dir} holds no index.html: --ui takes a built Kitsu (dist/).[/]")
@@ -68,17 +70,41 @@ def serve(
     if database_url:
         os.environ["FOXTRACK_DATABASE_URL"] = database_url
     os.environ["FOXTRACK_SECRET_KEY"] = settings.resolved_secret_key()
+    run_dir = None
     if workers > 1:
-        # answers cached by one process would not see writes of another that leave no event row
-        os.environ["FOXTRACK_RESPONSE_CACHE"] = "false"
-        if not settings.redis_url:
-            console.print("[yellow]--workers > 1 without FOXTRACK_REDIS_URL: Socket.IO listeners only get the "
-                          "events of the worker they are connected to.[/]")
-    console.print(f"foxtrack API on [bold]http://{host}:{port}/api[/] (gazu.set_host), data in {settings.data_dir}")
+        import tempfile
+
+        from foxtrack.events.sticky import RUN_DIR_ENV
+
+        # each worker's Unix socket, where the others relay the Socket.IO requests of its sessions
+        run_dir = Path(tempfile.mkdtemp(prefix="foxtrack-workers-"))
+        os.environ[RUN_DIR_ENV] = str(run_dir)
+    console.print(f"foxtrack API on [bold]http://{host}:{port}/api[/] (gazu.set_host), data in {settings.data_dir}"
+                  + (f", {workers} worker processes" if workers > 1 else ""))
     if settings.ui_dir is not None:
         console.print(f"Kitsu UI on [bold]http://{host}:{port}/[/] from {settings.ui_dir}")
-    uvicorn.run("foxtrack.asgi:application", host=host, port=port, workers=workers, log_level=log_level,
-                access_log=False, lifespan="on")
+    try:
+        # a worker starting on a loaded machine can take more than uvicorn's 5 s to answer its first ping
+        uvicorn.run("foxtrack.asgi:application", host=host, port=port, workers=workers, log_level=log_level,
+                    access_log=False, lifespan="on", timeout_worker_healthcheck=60)
+    finally:
+        if run_dir is not None:
+            import shutil
+
+            shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def _refuse_unsafe_workers(settings: Settings) -> None:
+    """Several workers share one PostgreSQL and one Redis; anything else is refused, with the reason."""
+    if not settings.resolved_database_url().startswith("postgresql"):
+        console.print("[red]--workers > 1 needs PostgreSQL (--database-url postgresql://...): SQLite takes one "
+                      "writer at a time, so several processes would wait on its lock instead of serving. "
+                      "Run one process on SQLite (its reads already use the thread pool).[/]")
+        raise typer.Exit(2)
+    if not settings.redis_url:
+        console.print("[red]--workers > 1 needs FOXTRACK_REDIS_URL (redis://HOST:PORT/DB): the workers pass "
+                      "real-time events, data versions and revocations through it.[/]")
+        raise typer.Exit(2)
 
 
 @app.command("create-admin")

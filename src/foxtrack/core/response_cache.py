@@ -1,24 +1,28 @@
-"""A cache of GET answers, keyed by the data version (embedded SQLite deployments).
+"""A cache of GET answers, keyed by the versions of the data they show (``foxtrack.cluster``).
 
 Kitsu and pipeline scripts re-read the same big lists constantly (the with-tasks screens, the open
-projects, news). Every change foxtrack makes commits a transaction, and every change made through
-the API also writes an event row; the data version is (commits seen by this process, newest event
-row). An answer is served again only while that version is unchanged, to the same token, so it is
-exactly what the handler would compute. The token is still checked (signature, expiry) on every
-hit; revocations and person changes are commits, so they change the version.
+projects, news). An answer under ``/data/projects/<id>/...`` (or asked with ``?project_id=<id>``)
+shows one project's data: it depends on that project's version and on the version of what belongs
+to no project (people, task types, tokens). Any other answer depends on every write. An answer is
+served again only while its versions are unchanged, to the same token, so it is exactly what the
+handler would compute; a comment in one project leaves the other projects' lists cached. The token
+is still checked (signature, expiry) on every hit; revocations and person changes are writes that
+belong to no project, so they change every version.
 
-Only used on SQLite, where commits are serialised and the newest event rowid orders them; with
-PostgreSQL and several workers every request is computed.
+Both backends. With ``FOXTRACK_REDIS_URL`` the versions are Redis's, moved by every process that
+writes (workers, separate servers, ``foxtrack worker``, the admin commands). Without it they are this
+process's own, which is only trusted for embedded SQLite with one process and its own media worker:
+PostgreSQL without Redis, or separate workers, serve without the cache.
 """
 
 from __future__ import annotations
 
-import sqlite3
+import re
 from collections import OrderedDict
 from typing import Any
+from urllib.parse import parse_qs
 
-import sqlalchemy as sa
-
+from foxtrack.cluster import ANY, UNSCOPED, Cluster, project_key
 from foxtrack.core.context import AppState, decode_token
 from foxtrack.core.errors import ApiError
 from foxtrack.core.etag import matches
@@ -28,6 +32,35 @@ MAX_ENTRY = 16 * 1024 * 1024
 READ_ONLY_POSTS = frozenset({"/data/search"})
 SKIP_PREFIXES = ("/socket.io", "/auth/login", "/auth/logout", "/auth/refresh-token", "/pictures/", "/movies/",
                  "/data/webhooks", "/status", "/health", "/docs", "/redoc", "/apidocs")
+
+
+HIT_HEADER = (b"x-foxtrack-cache", b"hit")  # says which answers came from the cache (tests, operators)
+PROJECT_PATH = re.compile(r"^/data/projects/([0-9a-fA-F-]{32,36})(?:/|$)")
+UUID = re.compile(r"^[0-9a-fA-F-]{32,36}$")
+
+
+def cache_is_safe(state: AppState) -> bool:
+    """Whether every process that writes the database moves the versions this one reads."""
+    from foxtrack.events.sticky import run_dir
+
+    cluster: Cluster = state.extras["cluster"]
+    if cluster.versions.shared:
+        return True
+    alone = run_dir() is None and state.settings.media_workers > 0
+    return alone and state.engine.dialect.name == "sqlite"
+
+
+def version_keys(path: str, query: bytes) -> tuple[str, ...]:
+    """The versions an answer to ``path?query`` depends on (see the module's docstring)."""
+    if "shared" not in path:  # shared assets: other projects' data on a project's screen
+        found = PROJECT_PATH.match(path)
+        if found is not None:
+            return project_key(found.group(1).lower()), UNSCOPED
+        if b"project_id=" in query and path.startswith("/data/"):
+            values = parse_qs(query.decode("latin-1")).get("project_id", [])
+            if len(values) == 1 and UUID.match(values[0]):
+                return project_key(values[0].lower()), UNSCOPED
+    return (ANY,)
 
 
 def _header(scope: dict[str, Any], name: bytes) -> str | None:
@@ -43,22 +76,13 @@ class ResponseCache:
         self.state = state
         self.entries: OrderedDict[tuple[str, bytes, str], tuple[Any, int, list[Any], bytes]] = OrderedDict()
         self.size = 0
-        self.commits = 0
-        sa.event.listen(state.engine, "commit", self._on_commit)
-        # a connection of its own in autocommit mode: each read sees the newest committed state,
-        # without a pool checkout per request
-        database = state.engine.url.database
-        self.raw = sqlite3.connect(database, check_same_thread=False, isolation_level=None) if database else None
+        cluster: Cluster = state.extras["cluster"]
+        self.versions = cluster.versions
+        self.hits = 0
+        self.misses = 0
 
-    def _on_commit(self, _conn: Any) -> None:
-        self.commits += 1
-
-    def version(self) -> tuple[int, Any]:
-        if self.raw is not None:
-            return self.commits, self.raw.execute("SELECT max(rowid) FROM api_event").fetchone()[0]
-        with self.state.engine.connect() as conn:
-            newest = conn.exec_driver_sql("SELECT max(rowid) FROM api_event").scalar()
-        return self.commits, newest
+    def stats(self) -> dict[str, int]:
+        return {"hits": self.hits, "misses": self.misses, "entries": len(self.entries), "bytes": self.size}
 
     @staticmethod
     def _token(scope: dict[str, Any]) -> str | None:
@@ -107,10 +131,13 @@ class ResponseCache:
         except ApiError:
             await self.app(scope, receive, send)
             return
-        key = (scope["path"], scope.get("query_string", b"") + body, token)
-        version = self.version()
+        query = scope.get("query_string", b"")
+        key = (scope["path"], query + body, token)
+        keys = version_keys(scope["path"], query)
+        version = await self.versions.read(keys)
         hit = self.entries.get(key)
         if hit is not None and hit[0] == version:
+            self.hits += 1
             self.entries.move_to_end(key)
             _, status, headers, body = hit
             etag = next((v for k, v in headers if k == b"etag"), None)
@@ -118,9 +145,10 @@ class ResponseCache:
                 # the answer carries a validator the client already holds: 304, as the handler would
                 status, body = 304, b""
                 headers = [(k, v) for k, v in headers if k in (b"etag", b"cache-control")]
-            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.start", "status": status, "headers": [*headers, HIT_HEADER]})
             await send({"type": "http.response.body", "body": body})
             return
+        self.misses += 1
         captured: dict[str, Any] = {"body": []}
 
         async def capture(message: dict[str, Any]) -> None:
@@ -138,7 +166,7 @@ class ResponseCache:
         if not any(k == b"content-type" and v.startswith(b"application/json") for k, v in headers):
             return
         body = b"".join(captured["body"])
-        if len(body) > MAX_ENTRY or self.version() != version:
+        if len(body) > MAX_ENTRY or await self.versions.read(keys) != version:
             return
         old = self.entries.pop(key, None)
         if old is not None:

@@ -10,6 +10,7 @@ first receives what it missed, in order.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextvars
 import logging
 from collections.abc import Coroutine
@@ -119,8 +120,18 @@ class RealtimeServer:
 
     async def started(self) -> None:
         """Startup hook: events are published from this loop, whether or not a client connected
-        here (with Redis, other processes' clients are listening)."""
+        here (with Redis, other processes' clients are listening). With Redis, the process listens
+        to the channel before it serves: a client connected here gets every event published after."""
         self.loop = asyncio.get_running_loop()
+        if self.ordered and not self.sio.manager_initialized:
+            self.sio.manager_initialized = True
+            self.sio.manager.initialize()
+            for _ in range(200):  # bounded: 2 s, then serve anyway (the listener keeps retrying)
+                pubsub = getattr(self.sio.manager, "pubsub", None)
+                if pubsub is not None and pubsub.subscribed:
+                    await asyncio.sleep(0.02)  # the SUBSCRIBE is on its way to Redis
+                    break
+                await asyncio.sleep(0.01)
 
     async def stopped(self) -> None:
         """Shutdown hook: publications still in flight are cancelled and awaited."""
@@ -152,17 +163,28 @@ class RealtimeServer:
             running = asyncio.get_running_loop()
         except RuntimeError:
             running = None
+        pending = PENDING.get() if self.ordered else None
         if running is loop:
             task = self._spawn(self._emit_all(events))
-            pending = PENDING.get()
-            if self.ordered and pending is not None:
+            if pending is not None:
                 pending.append(task)
         else:
-            loop.call_soon_threadsafe(self._publish_here, events)
+            # a handler on the thread pool (the request's context is copied there): the answer
+            # still waits for the publication, through a future the loop resolves
+            done: concurrent.futures.Future[None] | None = None
+            if pending is not None:
+                done = concurrent.futures.Future()
+                pending.append(done)
+            loop.call_soon_threadsafe(self._publish_here, events, done)
 
-    def _publish_here(self, events: list[Event]) -> None:
-        if self.loop is not None:
-            self._spawn(self._emit_all(events))
+    def _publish_here(self, events: list[Event], done: concurrent.futures.Future[None] | None = None) -> None:
+        if self.loop is None:
+            if done is not None:
+                done.set_result(None)
+            return
+        task = self._spawn(self._emit_all(events))
+        if done is not None:
+            task.add_done_callback(lambda _task: done.set_result(None))
 
     async def _emit_all(self, events: list[Event]) -> None:
         for event in events:
@@ -175,8 +197,10 @@ class RealtimeServer:
                 await self.sio.emit(event["name"], payload, room=EVERYONE, namespace=NAMESPACE)
 
 
-PENDING: contextvars.ContextVar[list[asyncio.Task[None]] | None] = contextvars.ContextVar(
+Publication = asyncio.Task[None] | concurrent.futures.Future[None]
+PENDING: contextvars.ContextVar[list[Publication] | None] = contextvars.ContextVar(
     "foxtrack_pending_publications", default=None)
+PUBLISH_WAIT_SECONDS = 5.0
 
 
 class PublishBeforeAnswer:
@@ -190,14 +214,15 @@ class PublishBeforeAnswer:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        pending: list[asyncio.Task[None]] = []
+        pending: list[Publication] = []
         token = PENDING.set(pending)
 
         async def send_after_publish(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start" and pending:
-                tasks = list(pending)
+                waits = [asyncio.wrap_future(p) if isinstance(p, concurrent.futures.Future) else p
+                         for p in pending]
                 pending.clear()
-                await asyncio.gather(*tasks, return_exceptions=True)
+                await asyncio.wait(waits, timeout=PUBLISH_WAIT_SECONDS)
             await send(message)
 
         try:
