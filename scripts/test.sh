@@ -6,4 +6,14 @@ PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e ".[test]"
+# The LDAP tests start their own OpenLDAP server (Debian's slapd and ldap-utils): installed here when
+# missing and we may (root with apt-get); otherwise those tests skip and say why.
+if [ ! -x /usr/sbin/slapd ] && ! command -v slapd >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        slapd ldap-utils; } >/dev/null 2>&1 || echo "scripts/test.sh: could not install slapd; the LDAP tests will skip" >&2
+  else
+    echo "scripts/test.sh: slapd is not installed (needs root and apt-get to install it); the LDAP tests will skip" >&2
+  fi
+fi
 exec .venv/bin/python -m pytest "$@"

@@ -158,6 +158,41 @@ def worker(
         state.engine.dispose()
 
 
+@app.command("sync-with-ldap-server")
+def sync_with_ldap_server(
+    data_dir: Annotated[Path | None, typer.Option(help="foxtrack's data dir.")] = None,
+    database_url: Annotated[str | None, typer.Option(help="foxtrack's database.")] = None,
+) -> None:
+    """Create, update and deactivate persons from the LDAP directory (FOXTRACK_LDAP_* settings)."""
+    from rich.progress import Progress
+
+    from foxtrack.app import build_state
+    from foxtrack.auth import ldap_sync
+    from foxtrack.db.engine import migrate
+    from foxtrack.db.seed import ensure_reference_data
+
+    settings = _settings(data_dir, database_url)
+    state = build_state(settings)
+    try:
+        migrate(state.engine)
+        ensure_reference_data(state.engine)
+        try:
+            users = ldap_sync.directory_users(settings)
+        except Exception as exc:  # noqa: BLE001 - ldap3 raises many kinds; all mean "cannot read it"
+            console.print(f"[red]Cannot read the directory at {settings.ldap_host}:{settings.ldap_port}: {exc}[/]")
+            raise typer.Exit(1) from None
+        with Progress(console=console, transient=True) as progress:
+            bar = progress.add_task("Syncing persons", total=len(users))
+            report = ldap_sync.sync(state, users, lambda _login: progress.advance(bar))
+    finally:
+        state.engine.dispose()
+    console.print(f"{len(users)} directory users: [green]{len(report.created)} created[/], "
+                  f"{len(report.updated)} updated, {report.unchanged} unchanged, "
+                  f"[yellow]{len(report.deactivated)} deactivated[/], {len(report.skipped)} skipped")
+    for line in report.skipped:
+        console.print(f"  skipped {line}")
+
+
 from foxtrack.admin.commands import register as _register_admin  # noqa: E402 - after the commands above
 
 _register_admin(app)  # db, backups, accounts, clean-up, previews, storage, sync, imports

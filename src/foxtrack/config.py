@@ -26,8 +26,6 @@ class Settings(BaseSettings):
     admin_email: str | None = None
     admin_password: str | None = None
     redis_url: str | None = None
-    # names of foxtrack's Redis channels and keys (several foxtracks can share one Redis)
-    redis_prefix: str = "foxtrack"
     records_per_page: int = 100
     # request limits, enforced while the body streams in (413): multipart uploads, any other body
     max_upload_bytes: int = 10 * 1024**3
@@ -43,6 +41,32 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_lock_seconds: int = 60
     login_max_failures_per_address: int = 50
+    # sessions behind TLS: cookies are Secure when the request came over HTTPS or when one of these
+    # proxy addresses (comma-separated, or *) said so with X-Forwarded-Proto; cookie-authenticated
+    # writes from another origin than the API's own or one of allowed_origins (comma-separated) are refused
+    trusted_proxies: str = "127.0.0.1,::1"
+    allowed_origins: str = ""
+    # two-factor authentication: ENFORCE_2FA makes everyone but the exempt emails (comma-separated)
+    # set up a second factor before using the API; WebAuthn's relying party (default: the request's host)
+    enforce_2fa: bool = False
+    enforce_2fa_exempt: str = ""
+    fido_rp_id: str = ""
+    fido_rp_name: str = "Kitsu"
+    fido_origin: str = ""
+    email_otp_minutes: int = 15
+    # where mailed links point (reset password, invitations): Zou's DOMAIN_PROTOCOL://DOMAIN_NAME
+    domain_name: str = "localhost:8080"
+    domain_protocol: str = "http"
+    reset_token_minutes: int = 120
+    # outgoing mail; nothing is sent while smtp_host is empty. smtp_tls: "starttls", "ssl" or "none"
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_tls: str = "starttls"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "kitsu@localhost"
+    smtp_timeout_seconds: float = 10.0
+    smtp_ca_file: str = ""
     webhook_retry_seconds: float = 5.0
     # serve unchanged GET answers again while the data version is the same (SQLite only)
     response_cache: bool = True

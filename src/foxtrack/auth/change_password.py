@@ -1,7 +1,6 @@
-"""``POST auth/change-password``: a person changes their own password, giving the current one.
-
-Zou mails a "password changed" notice; foxtrack has no mail server configured, so none is sent
-(as for invitations)."""
+"""``POST auth/change-password``: a person changes their own password, giving the current one (no
+second factor asked, as Zou). Every session of the person ends and a notice is mailed
+(``auth.sessions.password_changed``)."""
 
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from foxtrack.auth.service import LoginRefused, authenticate
+from foxtrack.auth.service import LoginAttempt, LoginRefused, authenticate
 from foxtrack.core import permissions as perm
 from foxtrack.core.context import Ctx, RequestContext
 from foxtrack.core.errors import BadRequest, validation_error
@@ -39,7 +38,7 @@ def change_password(ctx: RequestContext, body: dict[str, Any]) -> dict[str, bool
     with ctx.read() as conn:
         email = conn.execute(sa.select(s.person.c.email).where(s.person.c.id == ctx.person_id)).scalar()
     try:
-        authenticate(ctx.state, email or "", old)
+        authenticate(ctx.state, email or "", old, attempt=LoginAttempt(origin="change-password", skip_2fa=True))
     except LoginRefused as refused:
         if refused.body.get("too_many_failed_login_attemps"):
             raise _refused("Too many failed login attempts.", too_many_failed_login_attemps=True) from refused

@@ -1,19 +1,22 @@
-"""Login rules: password check, lockout, login logs, the user and organisation payloads."""
+"""Login rules: password check, second factor, lockout, login logs, the user and organisation payloads."""
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from foxtrack.auth import audit, twofactor
+from foxtrack.auth import ldap
 from foxtrack.auth.throttle import LoginThrottle
 from foxtrack.core.context import AppState
 from foxtrack.core.jsonutil import now
 from foxtrack.core.models import MODELS, PERSON
 from foxtrack.db import schema as s
-from foxtrack.db.seed import check_password, hash_password, insert_row
+from foxtrack.db.seed import check_password, hash_password
 
 
 def person_with_departments(conn: Connection, person_id: str) -> dict[str, Any] | None:
@@ -64,14 +67,49 @@ def _dummy_hash(state: AppState) -> str:
     return str(found)
 
 
-def authenticate(state: AppState, email: str, password: str, address: str = "") -> str:
-    """Return the person id for valid credentials, or raise LoginRefused with Zou's flags (blocking:
-    the database and bcrypt; routes call it on the thread pool). Failures are throttled per account
-    and client ``address`` (``auth.throttle``); an unknown email costs a bcrypt check as a known one."""
+@dataclass
+class LoginAttempt:
+    """What a login gives besides the email and password: the second factor's fields (Zou's ``totp``,
+    ``email_otp``, ``fido_authentication_response``, ``recovery_code``), where it comes from, and the
+    WebAuthn relying party its FIDO answer is checked against."""
+
+    second_factor: dict[str, Any] = field(default_factory=dict)
+    address: str = ""
+    origin: str = "script"
+    rp: twofactor.RelyingParty | None = None
+    skip_2fa: bool = False
+
+
+LOGIN_COLUMNS = (*twofactor.PERSON_2FA, s.person.c.password, s.person.c.desktop_login)
+
+
+def _password_ok(state: AppState, person_row: Any, email: str, password: str) -> bool:
+    """Whether ``password`` is the known person's (blocking: bcrypt). The one place a password is
+    checked: another strategy (LDAP) dispatches here."""
+    if ldap.uses_ldap(state.settings):
+        return ldap.verify(state, dict(person_row._mapping), password)
+    return bool(person_row.password) and check_password(password, person_row.password)
+
+
+def _refuse(state: AppState, person_id: str | None, reason: str, attempt: LoginAttempt, email: str,
+            body: dict[str, Any], status: int = 400) -> LoginRefused:
+    audit.record(state, person_id, success=False, reason=reason, ip=attempt.address, origin=attempt.origin,
+                 email=email)
+    return LoginRefused(body, status)
+
+
+def authenticate(state: AppState, email: str, password: str, address: str = "",
+                 attempt: LoginAttempt | None = None) -> str:
+    """Return the person id for valid credentials (and second factor, when the person has one), or
+    raise LoginRefused with Zou's flags (blocking: the database and bcrypt; routes call it on the thread
+    pool). Failures are throttled per account and client ``address`` (``auth.throttle``), a wrong second
+    factor included; an unknown email costs a bcrypt check as a known one. Every refusal is audited."""
+    attempt = attempt or LoginAttempt(address=address)
+    address = attempt.address = attempt.address or address
     p = s.person
     with state.read() as conn:
         row = conn.execute(
-            sa.select(p.c.id, p.c.password, p.c.active)
+            sa.select(*LOGIN_COLUMNS)
             .where(
                 sa.or_(sa.func.lower(p.c.email) == email.lower(), p.c.desktop_login == email),
                 p.c.is_bot.is_not(True),
@@ -79,42 +117,45 @@ def authenticate(state: AppState, email: str, password: str, address: str = "") 
             .order_by(p.c.active.desc())
             .limit(1)
         ).first()
-    account = str(row[0]) if row is not None else f"email:{email.lower()}"
+    account = str(row.id) if row is not None else f"email:{email.lower()}"
+    person_id = str(row.id) if row is not None else None
     attempts = throttle(state)
     if not attempts.claim(account, address):
-        raise LoginRefused(dict(TOO_MANY))
+        raise _refuse(state, person_id, "too_many_attempts", attempt, email, dict(TOO_MANY))
     if row is None:
         check_password(password, _dummy_hash(state))
-        raise LoginRefused(dict(LOGIN_FAILED))
-    person_id, hashed, active = row
-    if password == "default" and not hashed:
+        raise _refuse(state, None, "unknown_email", attempt, email, dict(LOGIN_FAILED))
+    if password == "default" and not row.password:
         attempts.release(account, address)
-        raise LoginRefused({"login": False, "default_password": True, "message": "Password must be set."})
-    if not check_password(password, hashed):
+        raise _refuse(state, person_id, "default_password", attempt, email,
+                      {"login": False, "default_password": True, "message": "Password must be set."})
+    if not _password_ok(state, row, email, password):
         # Zou's columns keep the count (reset by a successful login); the lock is the throttle's
         with state.write() as tx:
             tx.update(p, {"login_failed_attemps": sa.func.coalesce(p.c.login_failed_attemps, 0) + 1,
-                          "last_login_failed": now()}, p.c.id == person_id)
-        raise LoginRefused(dict(LOGIN_FAILED))
+                          "last_login_failed": now()}, p.c.id == row.id)
+        raise _refuse(state, person_id, "wrong_password", attempt, email, dict(LOGIN_FAILED))
+    if not row.active:
+        attempts.release(account, address)
+        raise _refuse(state, person_id, "inactive", attempt, email,
+                      {"login": False, "message": "User is inactive."}, status=401)
+    if twofactor.has_two_factor(row) and not attempt.skip_2fa:
+        if not twofactor.factor_given(attempt.second_factor):
+            attempts.release(account, address)  # not a guess: the client asks which factor to give
+            raise _refuse(state, person_id, "missing_otp", attempt, email, {
+                "error": True, "login": False, "missing_OTP": True,
+                "preferred_two_factor_authentication": twofactor.preferred(row),
+                "two_factor_authentication_enabled": twofactor.enabled_factors(row)})
+        with state.write(person_id) as tx:
+            proved = twofactor.check_second_factor(tx, state, row, attempt.second_factor, attempt.rp)
+        if proved is None:  # counts as a failed attempt: the claim is kept
+            raise _refuse(state, person_id, "wrong_otp", attempt, email,
+                          {"error": True, "login": False, "wrong_OTP": True})
     attempts.release(account, address)
-    if not active:
-        raise LoginRefused({"login": False, "message": "User is inactive."}, status=401)
-    return str(person_id)
+    return str(row.id)
 
 
 def record_login(state: AppState, person_id: str, ip: str | None, origin: str) -> None:
     with state.write(person_id) as tx:
         tx.update(s.person, {"login_failed_attemps": 0, "last_presence": now()[:10]}, s.person.c.id == person_id)
-        insert_row(tx, s.login_log, person_id=person_id, ip_address=ip, origin=origin, success=True)
-
-
-def revoke(state: AppState, jtis: list[str]) -> None:
-    for jti in jtis:
-        state.invalidate_auth(jti)
-    with state.write() as tx:
-        for jti in jtis:
-            if not jti:
-                continue
-            exists = tx.execute(sa.select(s.revoked_token.c.jti).where(s.revoked_token.c.jti == jti)).first()
-            if exists is None:
-                tx.insert(s.revoked_token, {"jti": jti, "expires_at": now()})
+        audit.write(tx, person_id, ip=ip, origin=origin)

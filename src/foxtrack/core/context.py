@@ -54,8 +54,6 @@ class AppState:
             self.auth_cache.clear()
         else:
             self.auth_cache.pop(jti, None)
-        for hook in self.extras.get("invalidate_auth", ()):  # the other processes (foxtrack.cluster)
-            hook(jti)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -303,7 +301,9 @@ def load_identity(state: AppState, conn: Connection, claims: dict[str, Any]) -> 
     """Check revocation and the person behind the token; return (role, is_bot)."""
     p = s.person
     jti = claims.get("jti", "")
-    revoked = sa.exists().where(s.revoked_token.c.jti == jti)
+    # an access token dies with its session: its own jti or the refresh jti it came from (a logout)
+    session_jti = claims.get("refresh_jti")
+    revoked = sa.exists().where(s.revoked_token.c.jti.in_([jti, session_jti] if session_jti else [jti]))
     row = conn.execute(
         sa.select(p.c.role, p.c.active, p.c.is_bot, p.c.jti, revoked.label("revoked")).where(p.c.id == claims["sub"])
     ).first()
@@ -329,6 +329,10 @@ def _identity(state: AppState, claims: dict[str, Any]) -> tuple[str, bool]:
 
 def _database_checks(ctx: RequestContext, method: str, path: str) -> list[Callable[[], None]]:
     """The checks of this request that read the database, once the caller's role is known."""
+    if claims.get("requires_2fa_setup"):  # ENFORCE_2FA: only the 2FA set-up until it is done
+        from foxtrack.auth.twofactor import check_setup_gate
+
+        await run_in_threadpool(check_setup_gate, state, claims, request.url.path)
     from foxtrack.core import policy  # the route rules need this module's roles
 
     checks: list[Callable[[], None]] = []
@@ -374,6 +378,10 @@ async def authenticated(request: Request) -> RequestContext:
         raise Unauthorized(MISSING_JWT)
     claims = decode_token(state, token)
     refuse_nul_query(request.scope["query_string"])  # one place for every authenticated route
+    if "authorization" not in request.headers:  # a browser's cookie: no writes from other sites
+        from foxtrack.auth.web import check_cookie_origin
+
+        check_cookie_origin(request, state.settings)
     method, path = request.method, request.url.path
     cached = state.auth_cache.get(claims.get("jti") or "")
     if cached is not None and time.monotonic() - cached[0] < AUTH_CACHE_SECONDS:

@@ -199,8 +199,25 @@ revoked_token = sa.Table(
     Ts("expires_at"),
 )
 
+# Zou's login log (origin web|script), extended into the account's audit: failed logins (``reason``,
+# and the ``email`` tried when no account has it) and other account events (``event``: 2FA changes,
+# password changes and resets, logouts)
 login_log = table(
-    "login_log", Ref("person_id", "person"), Str("ip_address", 60), Str("origin", 30), Bool("success", True)
+    "login_log", Ref("person_id", "person"), Str("ip_address", 60), Str("origin", 30), Bool("success", True),
+    Str("event", 30, default="login", server_default="login"), Str("reason", 80), Str("email", 255),
+)
+
+# one row per login (its refresh token's jti): what a password change revokes
+auth_session = table(
+    "auth_session", Ref("person_id", "person", nullable=False), Ts("expires_at"), Ts("revoked_at"),
+    Str("origin", 30), Str("ip_address", 60),
+)
+
+# short-lived secrets of the account flows, stored hashed where they are codes (email one-time codes,
+# password reset tokens) or as issued (WebAuthn challenges); each is used once
+auth_challenge = table(
+    "auth_challenge", Ref("person_id", "person", nullable=False), Str("kind", 30, nullable=False),
+    Str("secret", 255, nullable=False), Ts("expires_at", nullable=False), Ts("used_at"),
 )
 
 # ----------------------------------------------------------------------------- reference data

@@ -177,6 +177,8 @@ def last_login_logs(ctx: RequestContext, params: dict[str, list[str]]) -> list[R
     person_ids = [_uuid(p) for p in params.get("person_ids", []) if p]
     if person_ids:
         clauses.append(log.c.person_id.in_(person_ids))
+    # Zou's log holds the successful logins; the rest of the audit trail is auth.audit's
+    clauses += [log.c.success.is_not(False), sa.or_(log.c.event.is_(None), log.c.event == "login")]
     with ctx.read() as conn:
         cursor_id = _uuid(one.get("cursor_login_log_id"))
         if cursor_id:

@@ -51,19 +51,26 @@ def clear_avatar(ctx: RequestContext, person_id: str) -> None:
 
 
 def invite(ctx: RequestContext, person_id: str) -> Row:
-    """Zou mails an invitation (a password-setting link); foxtrack has no mail server configured, so,
-    like Zou when mail delivery fails, the answer is the same and the failure is only logged."""
+    """An admin mails a person an invitation: a link to choose their password (valid three days). With
+    no SMTP server configured nothing is sent and, as Zou does when delivery fails, the answer is the same."""
+    from foxtrack.auth.reset_password import INVITATION_MINUTES, queue_link
+
     perm.require_admin(ctx)
-    with ctx.read() as conn:
-        person = _person(conn, person_id)
-    if person.is_bot:
-        raise Forbidden()
-    log.warning("invitation for %s not delivered: no mail server is configured", person.email)
+    with ctx.write() as tx:
+        person = _person(tx.conn, person_id)
+        if person.is_bot:
+            raise Forbidden()
+        if not person.email:
+            raise BadRequest("This person has no email.", body={"error": True, "message": "This person has no email."})
+        if not queue_link(tx, ctx.state, person, INVITATION_MINUTES, invitation=True):
+            log.warning("invitation for %s not sent: no SMTP server is configured", person.email)
     return {"success": True, "message": "Email sent"}
 
 
 def disable_two_factor(ctx: RequestContext, person_id: str) -> Row:
     """An admin turns off every second factor of a person (TOTP, email OTP, FIDO, recovery codes)."""
+    from foxtrack.auth import audit
+
     perm.require_admin(ctx)
     with ctx.write() as tx:
         person = _person(tx.conn, person_id)
@@ -71,6 +78,9 @@ def disable_two_factor(ctx: RequestContext, person_id: str) -> Row:
             raise BadRequest("Two factor authentication not enabled for this user.",
                              body={"error": True, "message": "Two factor authentication not enabled for this user."})
         crud.update_row(tx, PERSON, person_id, TWO_FACTOR_CLEARED)
+        tx.delete(s.auth_challenge, s.auth_challenge.c.person_id == person_id,
+                  s.auth_challenge.c.kind.in_(["email_otp", "fido_register", "fido_login"]))
+        audit.write(tx, person_id, event="2fa", reason="disabled_by_admin")
         tx.emit("person:update", {"person_id": person_id})
     return {"success": True}
 

@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from foxtrack.auth.sessions import password_changed
 from foxtrack.auth.tokens import issue_bot_token
 from foxtrack.core import permissions as perm
 from foxtrack.core.context import ADMIN, CLIENT, MANAGER, SUPERVISOR, USER, VENDOR, RequestContext, Tx
@@ -140,7 +141,7 @@ def delete_person(ctx: RequestContext, tx: Tx, person: Row, force: bool) -> None
                          (s.comment_acknoledgments, "person_id"), (s.chat_participant, "person_id")):
         tx.delete(link, link.c[column] == person_id)
     for table in (s.notification, s.subscription, s.search_filter, s.search_filter_group, s.time_spent,
-                  s.day_off, s.login_log, s.desktop_login_log):
+                  s.day_off, s.login_log, s.desktop_login_log, s.auth_session, s.auth_challenge):
         tx.delete(table, table.c.person_id == person_id)
     tx.delete(s.person, s.person.c.id == person_id)
     tx.emit("person:delete", {"person_id": person_id})
@@ -233,6 +234,7 @@ def set_password(ctx: RequestContext, person_id: str, hashed: str) -> None:
 
 # ----------------------------------------------------------------------------- time sheet and days off
 
+        password_changed(tx, ctx.state, person_id, by=ctx.person_id)  # its sessions end, a notice is mailed
 def check_person_access(ctx: RequestContext, person_id: str, roles: tuple[str, ...] = (ADMIN, MANAGER)) -> None:
     """Callers of ``roles`` read another person's sheets (time spents, days off, tasks); others only their own."""
     if not is_uuid(person_id):

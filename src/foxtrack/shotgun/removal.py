@@ -55,7 +55,7 @@ def _remove_person(tx: Tx, person_id: str) -> bool:
                  s.comment_acknoledgments):
         tx.delete(link, link.c.person_id == person_id)
     for table in (s.notification, s.subscription, s.search_filter, s.search_filter_group, s.day_off, s.login_log,
-                  s.desktop_login_log):
+                  s.desktop_login_log, s.auth_session, s.auth_challenge):
         tx.delete(table, table.c.person_id == person_id)
     tx.delete(s.person, s.person.c.id == person_id)
     tx.emit("person:delete", {"person_id": person_id})

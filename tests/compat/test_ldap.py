@@ -1,0 +1,211 @@
+"""LDAP (issue 12 item 6) against a real OpenLDAP ``slapd`` the test starts on loopback: the person
+sync command (create, update, deactivate, excluded accounts, email domain, group filter) and the
+login with ``auth_remote_ldap`` (a bind as the person; the local password only with the fallback),
+on a live server over HTTP, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from foxtrack.app import build_state
+from foxtrack.auth import ldap, ldap_sync
+from foxtrack.config import Settings
+from foxtrack.core.context import AppState
+from foxtrack.db.engine import migrate
+from foxtrack.db.seed import create_admin, ensure_reference_data
+from foxtrack.testing import RunningServer, drop_postgres, postgres_url, start_server
+from foxtrack.testing.slapd import ROOT_DN, SUFFIX, RunningSlapd, missing, ssha, start_slapd
+
+PEOPLE = f"ou=people,{SUFFIX}"
+ROOT_PASSWORD = "directory-admin"
+PASSWORDS = {"jdoe": "jdoe-directory-pw", "asmith": "asmith-directory-pw", "backup": "backup-pw",
+             "mmajor": "mmajor-directory-pw"}
+
+
+def _person(uid: str, given: str, sn: str, mail: str | None) -> str:
+    lines = [f"dn: uid={uid},{PEOPLE}", "objectClass: inetOrgPerson", f"uid: {uid}", f"cn: {given} {sn}",
+             f"sn: {sn}", f"givenName: {given}", f"userPassword: {ssha(PASSWORDS[uid])}"]
+    if mail:
+        lines.append(f"mail: {mail}")
+    return "\n".join(lines)
+
+
+DIRECTORY = "\n\n".join([
+    f"dn: {SUFFIX}\nobjectClass: dcObject\nobjectClass: organization\no: foxtrack\ndc: foxtrack",
+    f"dn: {PEOPLE}\nobjectClass: organizationalUnit\nou: people",
+    f"dn: ou=groups,{SUFFIX}\nobjectClass: organizationalUnit\nou: groups",
+    f"dn: ou=ad,{SUFFIX}\nobjectClass: organizationalUnit\nou: ad",
+    _person("jdoe", "John", "Doe", "John.Doe@Foxtrack.test"),
+    _person("asmith", "Anna", "Smith", None),  # no mail: the sync gives her one in EMAIL_DOMAIN
+    _person("backup", "Backup", "Robot", "backup@foxtrack.test"),  # an excluded account
+    # Active Directory's simple-bind form names the entry by the person's full name
+    f"dn: cn=Mary Major,ou=ad,{SUFFIX}\nobjectClass: inetOrgPerson\ncn: Mary Major\nsn: Major\n"
+    f"uid: mmajor\nuserPassword: {ssha(PASSWORDS['mmajor'])}",
+    f"dn: cn=artists,ou=groups,{SUFFIX}\nobjectClass: groupOfNames\ncn: artists\nmember: uid=jdoe,{PEOPLE}",
+]) + "\n"
+
+pytestmark = pytest.mark.skipif(missing() is not None, reason=f"no OpenLDAP: {missing()}")
+
+
+@pytest.fixture(scope="module")
+def slapd() -> Iterator[RunningSlapd]:
+    directory = start_slapd(DIRECTORY, ROOT_PASSWORD)
+    try:
+        yield directory
+    finally:
+        directory.stop()
+
+
+def ldap_env(directory: RunningSlapd, **extra: str) -> dict[str, str]:
+    env = {"FOXTRACK_AUTH_STRATEGY": "auth_remote_ldap", "FOXTRACK_LDAP_HOST": "127.0.0.1",
+           "FOXTRACK_LDAP_PORT": str(directory.port), "FOXTRACK_LDAP_BASE_DN": PEOPLE,
+           "FOXTRACK_LDAP_USER": ROOT_DN, "FOXTRACK_LDAP_PASSWORD": ROOT_PASSWORD,
+           "FOXTRACK_EMAIL_DOMAIN": "studio.test", "FOXTRACK_LDAP_EXCLUDED_ACCOUNTS": "backup;svc",
+           "FOXTRACK_LDAP_FALLBACK": "true"}
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(request: pytest.FixtureRequest, slapd: RunningSlapd) -> Iterator[RunningServer]:
+    url = None
+    if request.param == "postgresql":
+        url = postgres_url()
+        if url is None:
+            pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    srv = start_server(database_url=url, env=ldap_env(slapd))
+    try:
+        yield srv
+    finally:
+        srv.stop()
+        if url:
+            drop_postgres(url)
+
+
+def sync_command(server: RunningServer, directory: RunningSlapd) -> str:
+    cmd = [sys.executable, "-m", "foxtrack.cli", "sync-with-ldap-server", "--data-dir", str(server.data_dir)]
+    if server.database_url:
+        cmd += ["--database-url", server.database_url]
+    done = subprocess.run(cmd, env={**os.environ, **ldap_env(directory), "COLUMNS": "200"},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def login(server: RunningServer, email: str, password: str) -> requests.Response:
+    return requests.post(f"{server.api}/auth/login", json={"email": email, "password": password}, timeout=10)
+
+
+def persons(server: RunningServer) -> dict[str, dict[str, Any]]:
+    answer = login(server, server.email, server.password)
+    assert answer.status_code == 200, answer.text
+    token = answer.json()["access_token"]
+    listed = requests.get(f"{server.api}/data/persons", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert listed.status_code == 200, listed.text
+    return {p["desktop_login"] or p["email"]: p for p in listed.json()}
+
+
+def test_sync_then_login_then_resync(server: RunningServer, slapd: RunningSlapd) -> None:
+    out = sync_command(server, slapd)
+    assert "2 created" in out and "1 skipped" in out, out
+    found = persons(server)
+    jdoe, asmith = found["jdoe"], found["asmith"]
+    assert (jdoe["first_name"], jdoe["last_name"], jdoe["email"]) == ("John", "Doe", "John.Doe@Foxtrack.test")
+    assert jdoe["is_generated_from_ldap"] is True and jdoe["ldap_uid"] == "jdoe" and jdoe["active"] is True
+    assert asmith["email"] == "asmith@studio.test" and asmith["role"] == "user"
+    assert "backup" not in found
+
+    # the directory's password logs in (email, any case, or desktop login); a wrong one does not
+    answer = login(server, "john.doe@foxtrack.test", PASSWORDS["jdoe"])
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["login"] is True and answer.json()["user"]["id"] == jdoe["id"]
+    assert login(server, "asmith", PASSWORDS["asmith"]).status_code == 200
+    refused = login(server, "asmith@studio.test", PASSWORDS["jdoe"])
+    assert refused.status_code == 400 and refused.json()["login"] is False
+    # the admin is not in the directory: LDAP_FALLBACK lets the local password in
+    assert login(server, server.email, server.password).status_code == 200
+
+    # a second run changes nothing; then the directory changes
+    assert "0 created, 0 updated, 2 unchanged" in sync_command(server, slapd)
+    slapd.modify(f"dn: uid=jdoe,{PEOPLE}\nchangetype: modify\nreplace: sn\nsn: Doe-Ray\n-\n"
+                 f"replace: userPassword\nuserPassword: new-directory-pw\n\n"
+                 f"dn: uid=asmith,{PEOPLE}\nchangetype: delete\n")
+    try:
+        out = sync_command(server, slapd)
+        assert "0 created, 1 updated" in out and "1 deactivated" in out, out
+        found = persons(server)
+        assert found["jdoe"]["last_name"] == "Doe-Ray" and found["jdoe"]["active"] is True
+        assert found["asmith"]["active"] is False
+        assert login(server, "jdoe", PASSWORDS["jdoe"]).status_code == 400
+        assert login(server, "jdoe", "new-directory-pw").status_code == 200
+        assert login(server, "asmith", PASSWORDS["asmith"]).status_code == 400
+    finally:
+        slapd.modify(f"dn: uid=jdoe,{PEOPLE}\nchangetype: modify\nreplace: sn\nsn: Doe\n-\n"
+                     f"replace: userPassword\nuserPassword: {PASSWORDS['jdoe']}\n\n"
+                     + _person("asmith", "Anna", "Smith", None).replace("\n", "\nchangetype: add\n", 1) + "\n")
+
+
+# ------------------------------------------------------------------ in process, a fresh SQLite each
+
+
+@pytest.fixture()
+def local_state(tmp_path: Path, slapd: RunningSlapd) -> Iterator[AppState]:
+    settings = Settings(data_dir=tmp_path, bcrypt_rounds=4, auth_strategy="auth_remote_ldap",
+                        ldap_port=slapd.port, ldap_base_dn=PEOPLE, ldap_user=ROOT_DN,
+                        ldap_password=ROOT_PASSWORD, email_domain="studio.test", ldap_excluded_accounts="backup")
+    state = build_state(settings)
+    migrate(state.engine)
+    ensure_reference_data(state.engine)
+    try:
+        yield state
+    finally:
+        state.engine.dispose()
+
+
+def test_verify_without_fallback(local_state: AppState) -> None:
+    ldap_sync.sync(local_state, ldap_sync.directory_users(local_state.settings))
+    create_admin(local_state.engine, "local@studio.test", "local-password", 4)
+    assert ldap.verify(local_state, "john.doe@foxtrack.test", PASSWORDS["jdoe"]) is True
+    assert ldap.verify(local_state, "jdoe", "wrong") is False
+    # an empty password would be an anonymous bind, which slapd accepts: refused before the bind
+    assert ldap.verify(local_state, "jdoe", "") is False
+    assert ldap.verify(local_state, "nobody@studio.test", PASSWORDS["jdoe"]) is False
+    # no fallback: a local account cannot log in with its local password
+    assert ldap.verify(local_state, "local@studio.test", "local-password") is False
+    local_state.settings.ldap_fallback = True
+    assert ldap.verify(local_state, "local@studio.test", "local-password") is True
+    # an unreachable directory falls back too (and only then)
+    local_state.settings.ldap_port = 1
+    assert ldap.verify(local_state, "local@studio.test", "local-password") is True
+    assert ldap.verify(local_state, "jdoe", PASSWORDS["jdoe"]) is False
+
+
+def test_group_filter_and_ad_simple_bind(local_state: AppState, slapd: RunningSlapd) -> None:
+    settings = local_state.settings
+    assert {u.desktop_login for u in ldap_sync.directory_users(settings)} == {"jdoe", "asmith", "backup"}
+    for group in ("artists", f"cn=artists,ou=groups,{SUFFIX}"):
+        settings.ldap_group = group
+        assert [u.desktop_login for u in ldap_sync.directory_users(settings)] == ["jdoe"]
+    report = ldap_sync.sync(local_state, ldap_sync.directory_users(settings))
+    assert report.created == ["John.Doe@Foxtrack.test"] and report.deactivated == []
+
+    # Active Directory's simple form binds as CN=<full name>,<base DN>
+    settings.ldap_is_ad_simple, settings.ldap_base_dn = True, f"ou=ad,{SUFFIX}"
+    person = {"first_name": "Mary", "last_name": "Major", "desktop_login": "mmajor"}
+    assert ldap.bind_name(settings, person) == f"CN=Mary Major,ou=ad,{SUFFIX}"
+    ldap.connect(settings, str(ldap.bind_name(settings, person)), PASSWORDS["mmajor"]).unbind()
+    with pytest.raises(Exception, match="invalidCredentials"):
+        ldap.connect(settings, str(ldap.bind_name(settings, person)), "wrong")
+    # the other forms
+    settings.ldap_is_ad_simple, settings.ldap_is_ad = False, True
+    assert ldap.bind_name(settings, person) == "studio.local\\mmajor"
+    settings.ldap_is_ad = False
+    assert ldap.bind_name(settings, {"desktop_login": "a,b=c"}) == f"uid=a\\,b\\=c,{settings.ldap_base_dn}"
