@@ -336,6 +336,10 @@ def _database_checks(ctx: RequestContext, method: str, path: str) -> list[Callab
     from foxtrack.core import policy  # the route rules need this module's roles
 
     checks: list[Callable[[], None]] = []
+    if ctx.claims.get("requires_2fa_setup"):  # ENFORCE_2FA: only the 2FA set-up until it is done
+        from foxtrack.auth.twofactor import check_setup_gate
+
+        checks.append(lambda: check_setup_gate(ctx.state, ctx.claims, path))
     found = policy.rule_for(method, path)
     # an admin passes every rule that names admins, with no database read
     if found is not None and not (ctx.is_admin and "admin" in found[0] and found[0][0] != "!self"):
