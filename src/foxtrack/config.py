@@ -80,6 +80,40 @@ class Settings(BaseSettings):
     s3_access_key: str | None = None
     s3_secret_key: str | None = None
     s3_url_seconds: int = 3600
+    # LDAP and single sign-on (Zou's LDAP_*, OIDC_* settings with the FOXTRACK_ prefix; README
+    # "LDAP and single sign-on"). auth_strategy "auth_remote_ldap" checks passwords by a bind.
+    auth_strategy: str = "auth_local_classic"
+    ldap_host: str = "127.0.0.1"
+    ldap_port: int = 389
+    ldap_base_dn: str = "cn=Users,dc=studio,dc=local"
+    ldap_domain: str = "studio.local"
+    ldap_group: str = ""
+    ldap_fallback: bool = False
+    ldap_is_ad: bool = False
+    ldap_is_ad_simple: bool = False
+    ldap_ssl: bool = False
+    ldap_timeout_seconds: float = 5.0
+    # the sync command's own account, the address given to entries without ``mail``, and the
+    # ``;``- or ``,``-separated logins it leaves alone
+    ldap_user: str = ""
+    ldap_password: str = ""
+    email_domain: str = "studio.local"
+    ldap_excluded_accounts: str = ""
+    oidc_enabled: bool = False
+    oidc_idp_name: str = "OpenID Connect"
+    oidc_discovery_url: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_scopes: str = "openid profile email"
+    oidc_email_claim: str = "email"
+    oidc_given_name_claim: str = "given_name"
+    oidc_family_name_claim: str = "family_name"
+    oidc_require_email_verified: bool = True
+    oidc_skip_2fa: bool = False
+    # where the provider sends the browser back (default: this request's .../auth/oidc/callback)
+    # and where a logged-in browser goes next (the Kitsu UI)
+    oidc_redirect_uri: str = ""
+    sso_redirect_url: str = "/"
 
     def resolved_database_url(self) -> str:
         if self.database_url:
