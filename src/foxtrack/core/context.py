@@ -54,6 +54,8 @@ class AppState:
             self.auth_cache.clear()
         else:
             self.auth_cache.pop(jti, None)
+        for hook in self.extras.get("invalidate_auth", ()):  # the other processes (foxtrack.cluster)
+            hook(jti)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
