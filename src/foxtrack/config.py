@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     admin_email: str | None = None
     admin_password: str | None = None
     redis_url: str | None = None
+    # names of foxtrack's Redis channels and keys (several foxtracks can share one Redis)
+    redis_prefix: str = "foxtrack"
     records_per_page: int = 100
     # request limits, enforced while the body streams in (413): multipart uploads, any other body
     max_upload_bytes: int = 10 * 1024**3
