@@ -42,6 +42,7 @@ FEATURES = [
     "foxtrack.user.to_check",
     "foxtrack.auth.change_password",
     "foxtrack.auth.app_login",
+    "foxtrack.auth.sso_routes",
     "foxtrack.previews.backgrounds",
     "foxtrack.previews.annotated",
     "foxtrack.shared_playlists.attachments",

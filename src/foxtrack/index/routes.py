@@ -49,10 +49,13 @@ def health() -> Response:
 
 
 @router.get("/config")
-def config() -> Response:
+def config(request: Request) -> Response:
     """Public configuration read by Kitsu's login page."""
+    settings = app_state(request).settings
     return ok({"is_self_hosted": True, "crisp_token": "", "dark_theme_by_default": False,
-               "indexer_configured": True, "saml_enabled": False, "saml_idp_name": "", "oidc_enabled": False,
-               "oidc_idp_name": "", "default_locale": "en_US", "default_timezone": "Europe/Paris",
+               "indexer_configured": True, "saml_enabled": False, "saml_idp_name": "",
+               "oidc_enabled": settings.oidc_enabled,
+               "oidc_idp_name": settings.oidc_idp_name if settings.oidc_enabled else "",
+               "default_locale": "en_US", "default_timezone": "Europe/Paris",
                "enforce_2fa": False, "movie_highdef_bitrate": 28, "movie_lowdef_bitrate": 6,
                "preview_accounts_enabled": False})
