@@ -158,10 +158,10 @@ def sync_full(state: AppState, source: Source, project: str | None = None,
     progress = progress or Silent()
     counts = Counts()
     for path, relations in REFERENCE:
-        rows = _listed(source.get(f"data/{path}"))
+        rows = _listed(source.get(f"data/{path}", relations="true"))
         progress.start(path, len(rows))
         write_rows(state, path, relations, rows, counts, progress)
-    projects = _listed(source.get("data/projects"))
+    projects = _listed(source.get("data/projects", relations="true"))
     if project is not None:
         projects = [p for p in projects if project in (p.get("name"), p.get("id"))]
         if not projects:
@@ -170,7 +170,7 @@ def sync_full(state: AppState, source: Source, project: str | None = None,
     write_rows(state, "projects", tuple(MODELS["projects"].relations), projects, counts, progress)
     for item in projects:
         for path, relations, key in PROJECT_DATA:
-            rows = _listed(source.get(f"data/{path}", **({key: item["id"]} if key else {})))
+            rows = _listed(source.get(f"data/{path}", relations="true", **({key: item["id"]} if key else {})))
             progress.start(f"{item.get('name')}: {path}", len(rows))
             write_rows(state, path, relations, rows, counts, progress)
     return {"source": source.url, "projects": [p.get("name") for p in projects], **counts.as_dict()}
@@ -182,18 +182,20 @@ def cursor_file(data_dir: Path) -> Path:
     return data_dir / "sync-changes.json"
 
 
-def _read_cursor(data_dir: Path, url: str) -> str | None:
+def _read_cursor(data_dir: Path, url: str) -> tuple[str | None, set[str]]:
+    """Where the last run stopped: the newest event time read, and the events of that second already
+    applied (the log's times are to the second, and ``after`` reads that second again)."""
     path = cursor_file(data_dir)
     if not path.is_file():
-        return None
-    value = json.loads(path.read_text()).get(url)
-    return str(value) if value else None
+        return None, set()
+    value = json.loads(path.read_text()).get(url) or {}
+    return (str(value["after"]) if value.get("after") else None), set(value.get("seen", []))
 
 
-def _write_cursor(data_dir: Path, url: str, cursor: str) -> None:
+def _write_cursor(data_dir: Path, url: str, cursor: str, seen: set[str]) -> None:
     path = cursor_file(data_dir)
     known = json.loads(path.read_text()) if path.is_file() else {}
-    known[url] = cursor
+    known[url] = {"after": cursor, "seen": sorted(seen)}
     data_dir.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".part")
     partial.write_text(json.dumps(known, indent=2))
@@ -208,7 +210,7 @@ def _apply(state: AppState, source: Source, event: Row, counts: Counts) -> None:
     if path is None or not is_uuid(item_id) or verb not in ("new", "update", "delete"):
         return
     model = MODELS[path]
-    row = None if verb == "delete" else source.get(f"data/{path}/{item_id}")
+    row = None if verb == "delete" else source.get(f"data/{path}/{item_id}", relations="true")
     with state.write() as tx:
         if row is None:
             removed = tx.delete(model.table, model.table.c.id == item_id)
@@ -228,19 +230,26 @@ def sync_changes(state: AppState, source: Source, since: str | None = None, once
     progress = progress or Silent()
     counts = Counts()
     data_dir = state.settings.data_dir
-    cursor = since or _read_cursor(data_dir, source.url) or now()[:19]
+    kept, seen = _read_cursor(data_dir, source.url)
+    cursor = since or kept or now()[:19]
+    if since:
+        seen = set()
     events_seen = 0
     while True:
-        events = _listed(source.get("data/events/last", after=cursor, limit=limit))
+        events = _listed(source.get("data/events/last", after=cursor[:19], limit=limit))
         events.sort(key=lambda e: str(e.get("created_at", "")))
-        progress.start("changes", len(events))
-        for event in events:
+        fresh = [e for e in events if str(e.get("id")) not in seen]
+        progress.start("changes", len(fresh))
+        for event in fresh:
             _apply(state, source, event, counts)
-            cursor = max(cursor, str(event.get("created_at") or cursor))
+            stamp = str(event.get("created_at") or cursor)[:19]
+            if stamp > cursor[:19]:
+                cursor, seen = stamp, set()
+            seen.add(str(event.get("id")))
             progress.advance()
-        events_seen += len(events)
-        _write_cursor(data_dir, source.url, cursor)
-        if len(events) == limit:
+        events_seen += len(fresh)
+        _write_cursor(data_dir, source.url, cursor, seen)
+        if len(events) == limit and fresh:
             continue  # more are waiting
         if once or not keep_going():
             break
