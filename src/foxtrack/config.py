@@ -55,11 +55,11 @@ class Settings(BaseSettings):
     fido_rp_id: str = ""
     fido_rp_name: str = "Kitsu"
     fido_origin: str = ""
-    email_otp_minutes: int = 15
+    email_otp_minutes: float = 15
     # where mailed links point (reset password, invitations): Zou's DOMAIN_PROTOCOL://DOMAIN_NAME
     domain_name: str = "localhost:8080"
     domain_protocol: str = "http"
-    reset_token_minutes: int = 120
+    reset_token_minutes: float = 120
     # outgoing mail; nothing is sent while smtp_host is empty. smtp_tls: "starttls", "ssl" or "none"
     smtp_host: str = ""
     smtp_port: int = 587

@@ -62,7 +62,7 @@ def link(state: AppState, email: str, token: str) -> str:
     return f"{settings.domain_protocol}://{settings.domain_name}/reset-change-password?{query}"
 
 
-def queue_link(tx: Tx, state: AppState, person: Any, minutes: int, invitation: bool = False) -> bool:
+def queue_link(tx: Tx, state: AppState, person: Any, minutes: float, invitation: bool = False) -> bool:
     """Store a new reset token for ``person`` and queue the mail with its link (after commit)."""
     token = secrets.token_urlsafe(32)
     insert_row(tx, s.auth_challenge, person_id=person.id, kind=KIND, secret=_digest(state, person.id, token),
@@ -72,11 +72,11 @@ def queue_link(tx: Tx, state: AppState, person: Any, minutes: int, invitation: b
         org = tx.execute(sa.select(s.organisation.c.name).order_by(s.organisation.c.created_at).limit(1)).scalar()
         subject = f"{org or 'Kitsu'} - Kitsu: you are invited"
         text = (f"Hello {person.first_name},\n\nYou are invited to join {org or 'Kitsu'} on Kitsu.\n"
-                f"Choose your password here: {url}\n\nThis link expires in {minutes // 60} hours.\n")
+                f"Choose your password here: {url}\n\nThis link expires in {minutes / 60:g} hours.\n")
     else:
         subject = "Kitsu: password recovery"
         text = (f"Hello {person.first_name},\n\nYou asked to reset your password. Follow this link to choose a "
-                f"new one:\n{url}\n\nIt expires in {minutes} minutes. If you did not ask for it, ignore this mail.\n")
+                f"new one:\n{url}\n\nIt expires in {minutes:g} minutes. If you did not ask for it, ignore this mail.\n")
     return mail.queue(tx, state, person.email, subject, text)
 
 

@@ -220,7 +220,7 @@ def send_email_otp(tx: Tx, state: AppState, person: Row) -> bool:
     minutes = state.settings.email_otp_minutes
     _challenge(tx, person.id, "email_otp", _keyed(state, "email_otp", person.id, code), minutes * 60)
     text = (f"Hello {person.first_name},\n\nYour one-time code is {code}.\n"
-            f"It expires in {minutes} minutes. If you did not try to log in, change your password.\n")
+            f"It expires in {minutes:g} minutes. If you did not try to log in, change your password.\n")
     return mail.queue(tx, state, person.email or "", "Kitsu: your one-time code", text)
 
 
