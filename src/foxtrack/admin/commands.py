@@ -20,7 +20,7 @@ from foxtrack.config import Settings
 from foxtrack.core.context import AppState
 
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 T = TypeVar("T")
 
 DataDir = Annotated[Path | None, typer.Option(help="The data dir (SQLite file, files, secret key).")]
