@@ -1,4 +1,4 @@
-"""Every permission decision goes through here, from one resolved request context.
+"""The checks services call, each a question to the one policy (``core.policy``) or a role test.
 
 Roles: admin > manager > supervisor > user (artist) > client / vendor. A per-project role on the
 team link overrides the global one inside that project (admins stay admins).
@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from foxtrack.core import policy
 from foxtrack.core.context import (
     ADMIN,
     CLIENT,
@@ -30,11 +31,14 @@ __all__ = [
     "SUPERVISOR",
     "USER",
     "VENDOR",
+    "can_read_project",
     "check_manager_project_access",
     "check_project_access",
     "check_self_or_admin",
     "check_supervisor_project_access",
     "check_task_action_access",
+    "check_task_creation",
+    "check_task_work",
     "check_task_status_access",
     "project_scope",
     "require_admin",
@@ -76,6 +80,11 @@ def check_project_access(ctx: RequestContext, conn: Connection, project_id: str 
     return role
 
 
+def can_read_project(ctx: RequestContext, conn: Connection, project_id: str) -> bool:
+    """Admins, or members of the project's team."""
+    return ctx.is_admin or ctx.project_role(conn, project_id) is not None
+
+
 def check_manager_project_access(ctx: RequestContext, conn: Connection, project_id: str | None) -> None:
     if ctx.is_admin:
         return
@@ -111,6 +120,33 @@ def check_task_action_access(ctx: RequestContext, conn: Connection, task: dict[s
     if creator == ctx.person_id:
         return role
     raise Forbidden()
+
+
+def check_task_creation(ctx: RequestContext, conn: Connection, project_id: str, task_type_ids: list[str]) -> None:
+    """Creating (or assigning oneself) tasks of these types: admins, the team's managers, the team's
+    supervisors whose departments hold every one of the types (``policy.TASK_CREATORS``)."""
+    if ctx.is_admin:
+        return
+    each: list[tuple[str, ...]] = [(task_type_id,) for task_type_id in task_type_ids]
+    for types in each or [()]:
+        policy.require(ctx, conn, policy.TASK_CREATORS, policy.Target(project_id=project_id, task_type_ids=types,
+                                                                      scoped=True))
+
+
+def check_task_work(ctx: RequestContext, conn: Connection, project_id: str, task_ids: sa.Select[Any]) -> None:
+    """Working on one of ``task_ids`` (files, previews): admins, the team's managers, supervisors of the
+    task's department, its assignees (``policy.TASK_ACTORS``; no client: Zou's hole 6). With no task,
+    the team's managers."""
+    if ctx.is_admin:
+        return
+    check_project_access(ctx, conn, project_id)
+    ids = [str(row[0]) for row in conn.execute(task_ids.limit(50))]
+    for task_id in ids:
+        target = policy.Target(project_id=project_id, task_id=task_id, scoped=True)
+        if policy.allowed(ctx, conn, policy.TASK_ACTORS, policy.complete(conn, target)):
+            return
+    if not policy.allowed(ctx, conn, policy.TEAM_WIDE, policy.Target(project_id=project_id, scoped=True)):
+        raise Forbidden()
 
 
 def check_task_status_access(role: str, task_status: dict[str, Any]) -> None:

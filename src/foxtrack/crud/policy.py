@@ -2,6 +2,10 @@
 
 Feature packages register their hooks (``register_crud(policies)``, called by the app factory
 through ``foxtrack.features``) instead of re-implementing the CRUD: one write path for every model.
+
+Who may act is one decision of the policy (``core.policy``): an action's rule is a tuple of its
+relations, or one of the short names below (``LEGACY``) that stand for such a tuple. An action that
+``core.policy.MODELS`` declares for a model is the table's, whatever a feature registers.
 """
 
 from __future__ import annotations
@@ -13,20 +17,45 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from foxtrack.core import policy as core_policy
 from foxtrack.core.context import CLIENT, AppState, RequestContext, Tx
+from foxtrack.core.errors import Forbidden
 from foxtrack.core.filters import VirtualFilter
+from foxtrack.db import schema as s
 
 Row = dict[str, Any]
+Rule = str | tuple[str, ...]
+ACTIONS = ("read", "read_one", "create", "update", "delete")
+# the short names of the common rules, as relations of the policy
+LEGACY: dict[str, tuple[str, ...]] = {
+    "all": ("anyone",),
+    "admin": ("admin",),
+    "manager": ("admin", "any-manager"),
+    "project": ("admin", "member"),
+    "manager_project": ("admin", "manager"),
+    "self": ("admin", "own-row"),
+}
+
+
+def relations_of(rule: Rule) -> tuple[str, ...]:
+    """The policy relations of a rule (a tuple of relations, or a short name of ``LEGACY``)."""
+    if isinstance(rule, tuple):
+        return rule
+    found = LEGACY.get(rule)
+    if found is None:
+        raise ValueError(f"unknown CRUD rule {rule!r}")
+    return found
 
 
 @dataclass
 class Policy:
-    # "all", "admin", "manager", "project" (caller's projects), "self" (person_id = caller)
-    read: str = "admin"
-    read_one: str | None = None
-    create: str = "admin"
-    update: str = "admin"
-    delete: str = "admin"
+    # relations of ``core.policy``, or "all", "admin", "manager", "project" (the caller's projects),
+    # "manager_project", "self" (the row's person is the caller): see ``LEGACY``
+    read: Rule = "admin"
+    read_one: Rule | None = None
+    create: Rule = "admin"
+    update: Rule = "admin"
+    delete: Rule = "admin"
     # column holding the project id, for "project" scoping and manager checks
     project_column: str | None = None
     # a subquery-able expression giving the project id when the table has no such column
@@ -55,10 +84,14 @@ class Policies:
         self._by_path: dict[str, Policy] = {}
 
     def get(self, path: str) -> Policy:
-        """The rules of ``path`` (admin-only defaults when nobody registered any)."""
+        """The rules of ``path`` (admin-only defaults when nobody registered any, then the policy's table)."""
         found = self._by_path.get(path)
         if found is None:
             found = self._by_path[path] = Policy()
+            for action in ACTIONS:
+                declared = core_policy.model_rule(path, action)
+                if declared is not None:
+                    setattr(found, action, declared)
         return found
 
     def register(self, path: str, **kw: Any) -> Policy:
@@ -66,6 +99,8 @@ class Policies:
         for key, value in kw.items():
             if not hasattr(p, key):
                 raise AttributeError(key)
+            if key in ACTIONS and core_policy.model_rule(path, key) is not None:
+                continue  # the policy's table decides this action
             setattr(p, key, value)
         return p
 
@@ -95,7 +130,45 @@ def base_policies() -> Policies:
         policies.register(path, read="admin", read_one="all")
     for path in ("metadata-descriptors", "playlists"):
         policies.register(path, row_scope=for_client_only)
+    policies.register("preview-files", row_scope=team_scope(_task_project))
+    policies.register("output-files", row_scope=team_scope(_entity_project))
     return policies
+
+
+def allowed(ctx: RequestContext, conn: Connection, path: str, pol: Policy, rule: Rule, row: Row | None) -> bool:
+    """Whether the caller may apply ``rule`` of model ``path`` to ``row`` (None: a list, or no row yet)."""
+    relations = relations_of(rule)
+    if relations == ("anyone",) or (ctx.is_admin and "admin" in relations):
+        return True
+    owner = pol.owner_column or ("person_id" if {"owner", "own-row"} & set(relations) else None)
+    target = core_policy.target_of_row(conn, path, row or {}, pol.project_column, owner)
+    target.scoped = True  # a CRUD row of no known project is nobody's but the admins'
+    return core_policy.allowed(ctx, conn, relations, target)
+
+
+def require(ctx: RequestContext, conn: Connection, path: str, pol: Policy, rule: Rule, row: Row | None) -> None:
+    """Refuse (403) unless ``allowed``."""
+    if not allowed(ctx, conn, path, pol, rule, row):
+        raise Forbidden()
+
+
+def team_scope(column: Callable[[sa.Table], sa.ColumnElement[Any]]) -> Callable[
+        [RequestContext, sa.Table], sa.ColumnElement[bool] | None]:
+    """A row scope: non-admins list the rows whose project (``column`` of the table) is one of their teams'."""
+    def scope(ctx: RequestContext, table: sa.Table) -> sa.ColumnElement[bool] | None:
+        if ctx.is_admin:
+            return None
+        link = s.project_person_link
+        return column(table).in_(sa.select(link.c.project_id).where(link.c.person_id == ctx.person_id))
+    return scope
+
+
+def _task_project(table: sa.Table) -> sa.ColumnElement[Any]:
+    return sa.select(s.task.c.project_id).where(s.task.c.id == table.c.task_id).scalar_subquery()
+
+
+def _entity_project(table: sa.Table) -> sa.ColumnElement[Any]:
+    return sa.select(s.entity.c.project_id).where(s.entity.c.id == table.c.entity_id).scalar_subquery()
 
 
 def for_client_only(ctx: RequestContext, table: sa.Table) -> sa.ColumnElement[bool] | None:

@@ -28,7 +28,7 @@ from foxtrack.core.jsonutil import (
     now,
 )
 from foxtrack.core.models import Model, check_values
-from foxtrack.crud.policy import Policy, policies_of
+from foxtrack.crud.policy import Policy, Rule, policies_of, require
 from foxtrack.db.schema import column_defaults
 
 Row = dict[str, Any]
@@ -203,27 +203,9 @@ def project_id_of(conn: Connection, model: Model, pol: Policy, row: Row) -> str 
     return None
 
 
-def check(ctx: RequestContext, conn: Connection, model: Model, pol: Policy, rule: str, row: Row | None) -> None:
-    if ctx.is_admin or rule == "all":
-        return
-    if rule == "admin":
-        raise Forbidden()
-    if rule == "manager":
-        perm.require_manager(ctx)
-        return
-    if rule == "self":
-        owner = (row or {}).get(pol.owner_column or "person_id")
-        if row is not None and owner not in (None, ctx.person_id):
-            raise Forbidden()
-        return
-    if rule in ("project", "manager_project"):
-        project_id = project_id_of(conn, model, pol, row or {})
-        if rule == "project":
-            perm.check_project_access(ctx, conn, project_id)
-        else:
-            perm.check_manager_project_access(ctx, conn, project_id)
-        return
-    raise Forbidden()
+def check(ctx: RequestContext, conn: Connection, model: Model, pol: Policy, rule: Rule, row: Row | None) -> None:
+    """The policy's decision on ``rule`` for ``row`` (``crud.policy.require``)."""
+    require(ctx, conn, model.path, pol, rule, row)
 
 
 # ----------------------------------------------------------------------------- operations
@@ -233,6 +215,9 @@ def list_rows(ctx: RequestContext, model: Model, params: dict[str, list[str]]) -
     table = model.table
     clauses = compile_filters(model, params, pol.virtual_filters)
     if not ctx.is_admin:
+        if isinstance(pol.read, tuple):
+            with ctx.read() as conn:
+                check(ctx, conn, model, pol, pol.read, None)
         if pol.read == "admin":
             raise Forbidden()
         if pol.read == "manager":

@@ -34,13 +34,12 @@ def _csv_response(table: Table, filename: str, media_type: str = "text/csv") -> 
 
 def _project_export(ctx: RequestContext, project_id: str, build: Callable[[Connection, dict[str, Any]], Table],
                     suffix: str) -> StreamingResponse:
-    perm.require_manager(ctx)
     types.temporal_ids(ctx.state)
     with ctx.read() as conn:
         project = project_row(conn, project_id) if is_uuid(project_id) else None
         if project is None:
             raise NotFound()
-        perm.check_manager_project_access(ctx, conn, project_id)
+        perm.check_project_access(ctx, conn, project_id)  # the roles: the route's rule (``core.policy``)
         table = build(conn, project)
     return _csv_response(table, f"kitsu_{slugify(project['name'])}_{suffix}.csv")
 

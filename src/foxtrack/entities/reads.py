@@ -117,12 +117,10 @@ def child_tasks(ctx: RequestContext, kind: str, entity_id: str, child: str) -> l
         elif child == types.EDIT:
             entities = sa.select(E.c.id).where(E.c.parent_id == entity_id)
         else:
-            link = s.entity_link
-            in_episode = sa.select(link.c.entity_out_id).where(link.c.entity_in_id == entity_id)
-            entities = sa.select(E.c.id).where(
+            entities = sa.select(E.c.id).where(  # the episode's own assets (Zou: not those cast in it)
                 E.c.project_id == parent["project_id"],
                 types.asset_clause(ctx.state, E.c.entity_type_id),
-                sa.or_(E.c.source_id == entity_id, E.c.id.in_(in_episode)),
+                E.c.source_id == entity_id,
             )
         return _tasks(conn, s.task.c.entity_id.in_(entities))
 

@@ -86,7 +86,10 @@ def create(ctx: RequestContext, project_id: str, kind: str, body: Any) -> Row:
     parent_id = None
     with ctx.write() as tx:
         load_project(tx.conn, project_id)
-        perm.check_manager_project_access(ctx, tx.conn, project_id)
+        if kind == types.CONCEPT:  # the team's staff (Zou), by the route's rule (``core.policy``)
+            perm.check_project_access(ctx, tx.conn, project_id)
+        else:
+            perm.check_manager_project_access(ctx, tx.conn, project_id)
         if spec["parent"] is not None:
             key, parent_kind = spec["parent"]
             parent_id = values.get(key)

@@ -110,17 +110,8 @@ def _required_ids(body: Row, *keys: str) -> None:
 # ----------------------------------------------------------------------------- permissions
 
 def _check_write(ctx: RequestContext, conn: Connection, project_id: str, task_ids: sa.Select[Any]) -> None:
-    """Writes: admins, the project's managers, or a person assigned to one of ``task_ids``."""
-    if ctx.is_admin:
-        return
-    role = perm.check_project_access(ctx, conn, project_id)
-    if role in (perm.ADMIN, perm.MANAGER):
-        return
-    link = s.task_person_link
-    assigned = conn.execute(sa.select(link.c.task_id).where(
-        link.c.person_id == ctx.person_id, link.c.task_id.in_(task_ids)).limit(1)).first()
-    if assigned is None:
-        raise Forbidden()
+    """Writes: the people working on one of ``task_ids`` (``permissions.check_task_work``)."""
+    perm.check_task_work(ctx, conn, project_id, task_ids)
 
 
 def _entity_task_ids(entity_id: str, task_type_id: str | None = None) -> sa.Select[Any]:
