@@ -80,7 +80,15 @@ class LoginAttempt:
     skip_2fa: bool = False
 
 
-LOGIN_COLUMNS = (*twofactor.PERSON_2FA, s.person.c.password, s.person.c.desktop_login)
+LOGIN_COLUMNS = (*twofactor.PERSON_2FA, s.person.c.password, s.person.c.desktop_login,
+                 s.person.c.preview_project_id, s.person.c.preview_opened_at, s.person.c.preview_open_until)
+
+
+def _preview_window_open(row: Any) -> bool:
+    """A production's preview account logs in only while a manager holds its window open."""
+    from foxtrack.projects.preview_account import window_open
+
+    return window_open(row.preview_opened_at, row.preview_open_until)
 
 
 def _password_ok(state: AppState, person_row: Any, email: str, password: str) -> bool:
@@ -135,7 +143,7 @@ def authenticate(state: AppState, email: str, password: str, address: str = "",
             tx.update(p, {"login_failed_attemps": sa.func.coalesce(p.c.login_failed_attemps, 0) + 1,
                           "last_login_failed": now()}, p.c.id == row.id)
         raise _refuse(state, person_id, "wrong_password", attempt, email, dict(LOGIN_FAILED))
-    if not row.active:
+    if not row.active or (row.preview_project_id is not None and not _preview_window_open(row)):
         attempts.release(account, address)
         raise _refuse(state, person_id, "inactive", attempt, email,
                       {"login": False, "message": "User is inactive."}, status=401)

@@ -6,12 +6,12 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from foxtrack.comments import batch, service
+from foxtrack.comments import batch, client_comments, service
 from foxtrack.comments.service import CommentInput
 from foxtrack.core.context import Ctx
 from foxtrack.core.errors import BadRequest
 from foxtrack.core.filters import parse_bool
-from foxtrack.core.http import JsonBody, json_any, json_body
+from foxtrack.core.http import JsonAny, JsonBody, json_any, json_body
 from foxtrack.core.jsonutil import created, no_content, ok
 from foxtrack.storage import storage_of
 from foxtrack.storage.serve import serve
@@ -86,6 +86,13 @@ async def task_batch_comment(task_id: str, request: Request, ctx: Ctx) -> Respon
 async def comment_many(project_id: str, request: Request, ctx: Ctx) -> Response:
     """Comment many tasks of a project (a JSON array of comments with ``object_id``); one transaction."""
     return await _batch(request, ctx, project_id=project_id, array_body=True)
+
+
+@router.post("/actions/projects/{project_id}/tasks/copy-client-comments")
+def copy_client_comments(project_id: str, payload: JsonAny, ctx: Ctx) -> Response:
+    """Copy the last client comment of each given task (``task_ids``, optional ``prefix``) into a new
+    comment of the caller, status unchanged; 201 with the new comments."""
+    return created(client_comments.copy_last_client_comments(ctx, project_id, payload))
 
 
 @router.post("/actions/tasks/{task_id}/comments/{comment_id}/move")

@@ -250,6 +250,10 @@ def post_comment(ctx: RequestContext, tx: Tx, task_id: str, data: CommentInput) 
     if status is None:
         raise NotFound(ZOU_NOT_FOUND)
     role = perm.check_task_action_access(ctx, conn, task)
+    if role == perm.CLIENT:  # the production may override the status's studio-wide client right
+        from foxtrack.projects.task_type_softwares import client_allowed
+
+        status = {**status, "is_client_allowed": client_allowed(conn, task["project_id"], status)}
     perm.check_task_status_access(role, status)
     author_id = ctx.person_id
     created_at = now()

@@ -307,18 +307,31 @@ def load_identity(state: AppState, conn: Connection, claims: dict[str, Any]) -> 
     session_jti = claims.get("refresh_jti")
     revoked = sa.exists().where(s.revoked_token.c.jti.in_([jti, session_jti] if session_jti else [jti]))
     row = conn.execute(
-        sa.select(p.c.role, p.c.active, p.c.is_bot, p.c.jti, revoked.label("revoked")).where(p.c.id == claims["sub"])
+        sa.select(p.c.role, p.c.active, p.c.is_bot, p.c.jti, revoked.label("revoked"), p.c.preview_project_id,
+                  p.c.preview_opened_at, p.c.preview_open_until).where(p.c.id == claims["sub"])
     ).first()
     if row is None:
         raise Unauthorized("User not found", status=401)
-    role, active, is_bot, person_jti, is_revoked = row
+    role, active, is_bot, person_jti, is_revoked, preview_project_id, opened_at, open_until = row
     if is_revoked:
         raise Unauthorized("Token has been revoked")
     if claims.get("identity_type") == "bot" and person_jti != jti:
         raise Unauthorized("Token has been revoked")
     if not active:
         raise ApiError("User is inactive.", status=401)
+    if preview_project_id is not None:  # a production's preview account: only inside its window
+        from foxtrack.projects.preview_account import window_open
+
+        if not window_open(opened_at, open_until, claims.get("iat")):
+            raise ApiError("User is inactive.", status=401)
     return role or USER, bool(is_bot)
+
+
+def _refuse_preview_write(state: AppState, person_id: str) -> None:
+    with state.read() as conn:
+        preview = conn.execute(sa.select(s.person.c.preview_project_id).where(s.person.c.id == person_id)).scalar()
+    if preview is not None:
+        raise ApiError("You are not allowed to perform this action.", status=403)
 
 
 AUTH_CACHE_SECONDS = 2.0
@@ -329,11 +342,16 @@ def _identity(state: AppState, claims: dict[str, Any]) -> tuple[str, bool]:
         return load_identity(state, conn, claims)
 
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
 def _database_checks(ctx: RequestContext, method: str, path: str) -> list[Callable[[], None]]:
     """The checks of this request that read the database, once the caller's role is known."""
     from foxtrack.core import policy  # the route rules need this module's roles
 
     checks: list[Callable[[], None]] = []
+    if ctx.role == CLIENT and method not in SAFE_METHODS:  # preview accounts only read
+        checks.append(lambda: _refuse_preview_write(ctx.state, ctx.person_id))
     if ctx.claims.get("requires_2fa_setup"):  # ENFORCE_2FA: only the 2FA set-up until it is done
         from foxtrack.auth.twofactor import check_setup_gate
 

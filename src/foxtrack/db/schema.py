@@ -370,6 +370,17 @@ project_task_status_link = link(
     ("task_status_id", "task_status"),
     Int("priority"),
     Json("roles_for_board"),
+    Bool("is_client_allowed", None),  # None: the studio's value on the task status
+)
+project_task_type_software_link = sa.Table(
+    "project_task_type_software_link",
+    metadata,
+    sa.Column("project_id", sa.String(36), sa.ForeignKey("project.id"), primary_key=True),
+    # PostgreSQL drops a link with its task type or software, as Zou does; reads join both.
+    sa.Column("task_type_id", sa.String(36), sa.ForeignKey("task_type.id", ondelete="CASCADE"), primary_key=True,
+              index=True),
+    sa.Column("software_id", sa.String(36), sa.ForeignKey("software.id", ondelete="CASCADE"), primary_key=True,
+              index=True),
 )
 project_asset_type_link = link(
     "project_asset_type_link", ("project_id", "project"), ("asset_type_id", "entity_type")

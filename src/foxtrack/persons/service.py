@@ -135,7 +135,12 @@ def shape_one(ctx: RequestContext, conn: Connection, row: Row) -> Row:
 
 def delete_person(ctx: RequestContext, tx: Tx, person: Row, force: bool) -> None:
     perm.require_admin(ctx)
-    person_id = person["id"]
+    remove_person_rows(tx, person["id"])
+    tx.emit("person:delete", {"person_id": person["id"]})
+
+
+def remove_person_rows(tx: Tx, person_id: str) -> None:
+    """Delete a person with its links, logs and personal rows (the caller has checked the right)."""
     for link, column in ((s.department_link, "person_id"), (s.project_person_link, "person_id"),
                          (s.task_person_link, "person_id"), (s.comment_mentions, "person_id"),
                          (s.comment_acknoledgments, "person_id"), (s.chat_participant, "person_id")):
@@ -144,7 +149,6 @@ def delete_person(ctx: RequestContext, tx: Tx, person: Row, force: bool) -> None
                   s.day_off, s.login_log, s.desktop_login_log, s.auth_session, s.auth_challenge):
         tx.delete(table, table.c.person_id == person_id)
     tx.delete(s.person, s.person.c.id == person_id)
-    tx.emit("person:delete", {"person_id": person_id})
 
 
 def register_crud(policies: Policies) -> None:

@@ -334,7 +334,7 @@ def from_project(ctx: RequestContext, project_id: str, body: Row) -> Row:
 _LINK_PAIRS: list[tuple[sa.Table, sa.Table, str, tuple[str, ...]]] = [
     (s.project_task_type_link, s.project_template_task_type_link, "task_type_id", ("priority",)),
     (s.project_task_status_link, s.project_template_task_status_link, "task_status_id",
-     ("priority", "roles_for_board")),
+     ("priority", "roles_for_board", "is_client_allowed")),
     (s.project_asset_type_link, s.project_template_asset_type_link, "asset_type_id", ()),
     (s.project_status_automation_link, s.project_template_status_automation_link, "status_automation_id", ()),
     (s.project_preview_background_file_link, s.project_template_preview_background_file_link,

@@ -48,6 +48,8 @@ def _shape(kind: LinkKind, row: Row) -> Row:
                 "project_id": project_id, kind.key: item_id, "priority": row.get("priority")}
     if "roles_for_board" in kind.table.c:
         out["roles_for_board"] = row.get("roles_for_board") or []
+    if "is_client_allowed" in kind.table.c:
+        out["is_client_allowed"] = row.get("is_client_allowed")
     return out
 
 

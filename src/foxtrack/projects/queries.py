@@ -84,13 +84,14 @@ def task_type_links(conn: Connection, project_ids: list[str]) -> dict[str, dict[
 def task_status_links(conn: Connection, project_ids: list[str]) -> dict[str, dict[str, Row]]:
     out: dict[str, dict[str, Row]] = {pid: {} for pid in project_ids}
     link = s.project_task_status_link
-    for pid, ts_id, priority, roles in conn.execute(
-        sa.select(link.c.project_id, link.c.task_status_id, link.c.priority, link.c.roles_for_board)
+    for pid, ts_id, priority, roles, client_allowed in conn.execute(
+        sa.select(link.c.project_id, link.c.task_status_id, link.c.priority, link.c.roles_for_board,
+                  link.c.is_client_allowed)
         .where(in_ids(link.c.project_id, project_ids))
     ):
         out[pid][ts_id] = {"priority": priority,
                            "roles_for_board": roles if roles is not None else list(DEFAULT_ROLES_FOR_BOARD),
-                           "is_client_allowed": None}
+                           "is_client_allowed": client_allowed}
     return out
 
 

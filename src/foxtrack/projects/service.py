@@ -117,6 +117,12 @@ def cascade_delete(tx: Tx, project_id: str) -> None:
     tx.delete(s.search_filter_group, s.search_filter_group.c.project_id == project_id)
     tx.delete(s.api_event, s.api_event.c.project_id == project_id)
     tx.delete(s.concept_folder, s.concept_folder.c.project_id == project_id)
+    tx.delete(s.project_task_type_software_link, s.project_task_type_software_link.c.project_id == project_id)
+    from foxtrack.persons.service import remove_person_rows
+
+    preview = sa.select(s.person.c.id).where(s.person.c.preview_project_id == project_id)
+    for preview_account_id in tx.execute(preview).scalars().all():
+        remove_person_rows(tx, preview_account_id)
     for rel in PROJECT.relations.values():
         tx.delete(rel.table, rel.table.c[rel.local] == project_id)
     tx.delete(s.project, s.project.c.id == project_id)
