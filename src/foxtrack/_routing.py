@@ -140,11 +140,28 @@ def _uses_authenticated(dependant: Any) -> bool:
     return any(d.call is authenticated or _uses_authenticated(d) for d in dependant.dependencies)
 
 
+def flatten(routes: list[BaseRoute]) -> list[BaseRoute]:
+    """``routes`` with each router included without a prefix or dependencies (``include_router``)
+    replaced by its own routes. FastAPI keeps an included router as one entry that matches by
+    walking its routes, and such an entry has no path the index could place: it would be tried, the
+    walk included, by every request."""
+    out: list[BaseRoute] = []
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        context = getattr(route, "include_context", None)
+        if (included is not None and context is not None and not getattr(context, "prefix", "x")
+                and not getattr(context, "dependencies", ["x"])):
+            out.extend(flatten(list(included.routes)))
+        else:
+            out.append(route)
+    return out
+
+
 def install(app: Any, routers: list[Any]) -> None:
     """Flatten ``routers`` into ``app.router``, route through the index, and let plain handlers settle
     the request's checks in their own thread-pool call."""
     for router in routers:
-        app.router.routes.extend(router.routes)
+        app.router.routes.extend(flatten(router.routes))
     state = getattr(app.state, "foxtrack", None)
     settled = settle_in_handlers(list(app.router.routes))
     if state is not None:

@@ -128,3 +128,18 @@ def test_settle_runs_pending_checks_once() -> None:
     ctx.settle()
     ctx.settle()
     assert calls == ["p"]
+
+
+def test_included_routers_are_flattened_into_the_index(tracker: Tracker) -> None:
+    """``auth`` includes the 2FA, password-reset and audit routers: their routes are entries of the
+    app's own table (each with a path the index places), and they answer as before."""
+    routes = fastapi_app(tracker).router.routes
+    assert all(getattr(r, "path", None) for r in routes), [r for r in routes if not getattr(r, "path", None)]
+    paths = {getattr(r, "path", "") for r in routes}
+    assert {"/auth/totp", "/data/persons/{person_id}/login-logs"} <= paths
+    http = session(tracker, tracker.email, tracker.password)
+    me = http.get(f"{tracker.api}/auth/authenticated", timeout=10).json()["user"]["id"]
+    logs = http.get(f"{tracker.api}/data/persons/{me}/login-logs", timeout=10)
+    assert logs.status_code == 200, logs.text
+    assert isinstance(logs.json(), list) and logs.json()
+    assert http.get(f"{tracker.api}/auth/email-otp", timeout=10).status_code != 404

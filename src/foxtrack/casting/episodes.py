@@ -23,6 +23,8 @@ from foxtrack.entities import removal
 __all__ = ["cast_in_episode", "detach_unused", "drop_from_shots", "shot_episode_id"]
 
 E, L = s.entity, s.entity_link
+# entity aliases built once: an alias builds its column collection (every column) when first used
+_SEQ_ALIAS = s.entity.alias("seq")
 
 
 def shot_episode_id(tx: Tx, shot: dict[str, Any]) -> str | None:
@@ -34,7 +36,7 @@ def shot_episode_id(tx: Tx, shot: dict[str, Any]) -> str | None:
 
 
 def _episode_shots(episode_id: str, shot_type_id: str) -> sa.Select[tuple[str]]:
-    seq = E.alias("seq")
+    seq = _SEQ_ALIAS
     return sa.select(E.c.id).where(E.c.entity_type_id == shot_type_id,
                                    E.c.parent_id.in_(sa.select(seq.c.id).where(seq.c.parent_id == episode_id)))
 

@@ -19,6 +19,11 @@ from foxtrack.entities import service as entities
 
 Row = dict[str, Any]
 E, L, T = s.entity, s.entity_link, s.entity_type
+# entity aliases built once: an alias builds its column collection (every column) when first used
+_EP_ALIAS = s.entity.alias("ep")
+_SEQ_ALIAS = s.entity.alias("seq")
+_SHOT_ALIAS = s.entity.alias("shot")
+_SRC_ALIAS = s.entity.alias("src")
 
 
 def _asset_rows(conn: Connection, clauses: list[Any], extra: tuple[Any, ...] = ()) -> list[Any]:
@@ -139,7 +144,7 @@ def update_casting(ctx: RequestContext, project_id: str | None, entity_id: str, 
 
 def cast_in(ctx: RequestContext, asset_id: str) -> list[Row]:
     """Shots (then assets) the asset is cast in."""
-    seq, ep = E.alias("seq"), E.alias("ep")
+    seq, ep = _SEQ_ALIAS, _EP_ALIAS
     with ctx.read() as conn:
         entities.load(ctx, conn, asset_id, types.ASSET)
         shot_type = types.type_id(ctx.state, types.SHOT)
@@ -176,7 +181,7 @@ def _check_project(ctx: RequestContext, conn: Connection, project_id: str) -> No
 def shots_casting(ctx: RequestContext, project_id: str, sequence_id: str | None = None,
                   episode_id: str | None = None) -> dict[str, list[Row]]:
     """{shot_id: casting} for the shots of a sequence, of an episode, or of the whole project."""
-    shot, seq = E.alias("shot"), E.alias("seq")
+    shot, seq = _SHOT_ALIAS, _SEQ_ALIAS
     with ctx.read() as conn:
         _check_project(ctx, conn, project_id)
         for parent in (sequence_id, episode_id):
@@ -199,7 +204,7 @@ def shots_casting(ctx: RequestContext, project_id: str, sequence_id: str | None 
 
 def episodes_casting(ctx: RequestContext, project_id: str) -> dict[str, list[Row]]:
     """{entity_in_id: casting} for the casting links of the project (Zou lists them all here)."""
-    src = E.alias("src")
+    src = _SRC_ALIAS
     with ctx.read() as conn:
         _check_project(ctx, conn, project_id)
         ins = sa.select(src.c.id).where(src.c.project_id == project_id)
@@ -211,7 +216,7 @@ def episodes_casting(ctx: RequestContext, project_id: str) -> dict[str, list[Row
 
 def asset_type_casting(ctx: RequestContext, project_id: str, asset_type_id: str) -> dict[str, list[Row]]:
     """{asset_id: casting} for the assets of a type in a project."""
-    src = E.alias("src")
+    src = _SRC_ALIAS
     if not is_uuid(asset_type_id):
         raise NotFound()
     with ctx.read() as conn:
@@ -227,7 +232,7 @@ def asset_type_casting(ctx: RequestContext, project_id: str, asset_type_id: str)
 
 def entity_links(ctx: RequestContext, project_id: str, page: int | None, limit: int) -> Any:
     model = MODELS["entity-links"]
-    src = E.alias("src")
+    src = _SRC_ALIAS
     with ctx.read() as conn:
         _check_project(ctx, conn, project_id)
         clause = L.c.entity_in_id.in_(sa.select(src.c.id).where(src.c.project_id == project_id))

@@ -48,6 +48,8 @@ class AppState:
     # ``id`` of the routes whose plain-``def`` handler runs ``RequestContext.settle()`` first, on its
     # own thread (``foxtrack._routing``): the request's database checks ride on the handler's hop
     handler_checked_routes: set[int] = field(default_factory=set)
+    # (method, path) -> the route policy's rule for it (``policy.rule_for`` walks every rule)
+    route_rules: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     def invalidate_auth(self, jti: str | None = None) -> None:
         if jti is None:
@@ -356,7 +358,13 @@ def _database_checks(ctx: RequestContext, method: str, path: str) -> list[Callab
         from foxtrack.auth.twofactor import check_setup_gate
 
         checks.append(lambda: check_setup_gate(ctx.state, ctx.claims, path))
-    found = policy.rule_for(method, path)
+    key = (method, path)
+    found = ctx.state.route_rules.get(key, False)
+    if found is False:
+        found = policy.rule_for(method, path)
+        if len(ctx.state.route_rules) > 20000:
+            ctx.state.route_rules.clear()
+        ctx.state.route_rules[key] = found
     # an admin passes every rule that names admins, with no database read
     if found is not None and not (ctx.is_admin and "admin" in found[0] and found[0][0] != "!self"):
         checks.append(lambda: policy.enforce(ctx, method, path))
@@ -402,7 +410,7 @@ async def authenticated(request: Request) -> RequestContext:
         from foxtrack.auth.web import check_cookie_origin
 
         check_cookie_origin(request, state.settings)
-    method, path = request.method, request.url.path
+    method, path = request.method, request.scope["path"]  # the path as routed (no URL object built)
     cached = state.auth_cache.get(claims.get("jti") or "")
     if cached is not None and time.monotonic() - cached[0] < AUTH_CACHE_SECONDS:
         ctx = RequestContext(state, claims["sub"], cached[1], cached[2], claims)

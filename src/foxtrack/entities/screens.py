@@ -24,6 +24,16 @@ from foxtrack.entities.service import casting_episode_ids, load_project
 Row = dict[str, Any]
 Params = dict[str, list[str]]
 E = s.entity
+# entity aliases built once: an alias builds its column collection (every column) when first used
+_CAST_SEQ_ALIAS = s.entity.alias("cast_seq")
+_CAST_SHOT_ALIAS = s.entity.alias("cast_shot")
+_EP_ALIAS = s.entity.alias("ep")
+_FILTER_SEQ_ALIAS = s.entity.alias("filter_seq")
+_SEQ_ALIAS = s.entity.alias("seq")
+_USED_SEQ_ALIAS = s.entity.alias("used_seq")
+_USED_SHOT_ALIAS = s.entity.alias("used_shot")
+_VENDOR_SEQ_ALIAS = s.entity.alias("vendor_seq")
+_VENDOR_SHOT_ALIAS = s.entity.alias("vendor_shot")
 
 ALL, MAIN = "all", "main"
 ID_PARAMS = ("id", "project_id", "episode_id")
@@ -68,7 +78,7 @@ def _vendor_scope(ctx: RequestContext, role: str,
     t, link = s.task, s.task_person_link
     mine = t.c.id.in_(sa.select(link.c.task_id).where(link.c.person_id == ctx.person_id))
     holders = sa.select(t.c.entity_id).where(mine)
-    shot, seq = E.alias("vendor_shot"), E.alias("vendor_seq")
+    shot, seq = _VENDOR_SHOT_ALIAS, _VENDOR_SEQ_ALIAS
     if kind == types.SEQUENCE:
         return [E.c.id.in_(sa.select(shot.c.parent_id).where(shot.c.id.in_(holders)))], mine
     if kind == types.EPISODE:
@@ -97,7 +107,7 @@ SHOT_KEYS = ("canceled", "data", "description", "entity_type_id", "id", "name", 
 def _shot_episode_clause(episode_id: str | None) -> list[sa.ColumnElement[bool]]:
     if episode_id is None or episode_id == ALL:
         return []
-    seq = E.alias("filter_seq")
+    seq = _FILTER_SEQ_ALIAS
     parent = seq.c.parent_id.is_(None) if episode_id == MAIN else seq.c.parent_id == episode_id
     return [E.c.parent_id.in_(sa.select(seq.c.id).where(parent))]
 
@@ -106,7 +116,7 @@ def shots_with_tasks(ctx: RequestContext, params: Params) -> list[Row]:
     """Kitsu's shot list: shots with sequence/episode names and their tasks (flat queries)."""
     check_id_params(params)
     shot_type = types.type_id(ctx.state, types.SHOT)
-    seq, ep, p = E.alias("seq"), E.alias("ep"), s.project
+    seq, ep, p = _SEQ_ALIAS, _EP_ALIAS, s.project
     with ctx.read() as conn:
         role, scope = _project_clauses(ctx, conn, params)
         vendor, task_clause = _vendor_scope(ctx, role, types.SHOT)
@@ -152,7 +162,7 @@ ASSET_KEYS = ("id", "name", "preview_file_id", "description", "entity_type_id", 
 def _cast_in_episode(episode_id: str) -> sa.ColumnElement[bool]:
     """The asset is cast in the episode itself or in a shot of one of its sequences."""
     link = s.entity_link
-    shot, seq = E.alias("cast_shot"), E.alias("cast_seq")
+    shot, seq = _CAST_SHOT_ALIAS, _CAST_SEQ_ALIAS
     direct = sa.select(link.c.entity_out_id).where(link.c.entity_in_id == episode_id)
     via_shots = (sa.select(link.c.entity_out_id)
                  .join(shot, shot.c.id == link.c.entity_in_id)
@@ -223,7 +233,7 @@ def shared_assets_used(ctx: RequestContext, project_id: str, episode_id: str | N
     if episode_id is not None and episode_id not in (ALL, MAIN) and not is_uuid(episode_id):
         raise NotFound()
     link = s.entity_link
-    shot, seq = E.alias("used_shot"), E.alias("used_seq")
+    shot, seq = _USED_SHOT_ALIAS, _USED_SEQ_ALIAS
     used = (sa.select(link.c.entity_out_id)
             .join(shot, shot.c.id == link.c.entity_in_id)
             .join(seq, seq.c.id == shot.c.parent_id)
@@ -292,7 +302,7 @@ def edits_with_tasks(ctx: RequestContext, params: Params) -> list[Row]:
     """Kitsu's edit list: edits with their episode and project names and their tasks."""
     check_id_params(params)
     episode_id = _first(params, "episode_id")
-    ep, p = E.alias("ep"), s.project
+    ep, p = _EP_ALIAS, s.project
     with ctx.read() as conn:
         role, scope = _project_clauses(ctx, conn, params)
         vendor, task_clause = _vendor_scope(ctx, role, types.EDIT)

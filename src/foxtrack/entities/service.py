@@ -21,6 +21,10 @@ from foxtrack.entities.validation import as_bool, check_body
 
 Row = dict[str, Any]
 E = s.entity
+# entity aliases built once: an alias builds its column collection (every column) when first used
+_CAST_EP_ALIAS = s.entity.alias("cast_ep")
+_CAST_SEQ_ALIAS = s.entity.alias("cast_seq")
+_CAST_SHOT_ALIAS = s.entity.alias("cast_shot")
 
 
 def kind_event(type_name: str) -> str:
@@ -326,7 +330,7 @@ def casting_episode_ids(ctx: RequestContext, conn: Connection, asset_ids: list[s
         return {}
     episode_type = types.type_id(ctx.state, types.EPISODE)
     link = s.entity_link
-    shot, seq, ep = E.alias("cast_shot"), E.alias("cast_seq"), E.alias("cast_ep")
+    shot, seq, ep = _CAST_SHOT_ALIAS, _CAST_SEQ_ALIAS, _CAST_EP_ALIAS
     direct = sa.select(link.c.entity_out_id, E.c.id, E.c.name).join(E, E.c.id == link.c.entity_in_id).where(
         link.c.entity_out_id.in_(asset_ids), E.c.entity_type_id == episode_type)
     via_shots = (

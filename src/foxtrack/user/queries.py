@@ -15,6 +15,11 @@ from foxtrack.entities.names import FullName, full_entity_names
 Row = dict[str, Any]
 
 
+# entity aliases built once: an alias builds its column collection (every column) when first used
+_EPISODE_ALIAS = s.entity.alias("episode")
+_SEQUENCE_ALIAS = s.entity.alias("sequence")
+
+
 def _open_projects() -> sa.Select[Any]:
     return sa.select(s.project.c.id).join(
         s.project_status, s.project_status.c.id == s.project.c.project_status_id
@@ -24,7 +29,7 @@ def _open_projects() -> sa.Select[Any]:
 def task_rows(conn: Connection, where: Iterable[sa.ColumnElement[bool]]) -> list[Row]:
     """Tasks joined with their entity, parents, project, type and status names (Kitsu's to-do rows)."""
     t, e, p, tt, ts, et = s.task, s.entity, s.project, s.task_type, s.task_status, s.entity_type
-    seq, ep = e.alias("sequence"), e.alias("episode")
+    seq, ep = _SEQUENCE_ALIAS, _EPISODE_ALIAS
     extra = [
         p.c.name.label("project_name"),
         p.c.has_avatar.label("project_has_avatar"),
