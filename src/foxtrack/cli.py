@@ -83,15 +83,25 @@ def serve(
                   + (f", {workers} worker processes" if workers > 1 else ""))
     if settings.ui_dir is not None:
         console.print(f"Kitsu UI on [bold]http://{host}:{port}/[/] from {settings.ui_dir}")
-    try:
-        # a worker starting on a loaded machine can take more than uvicorn's 5 s to answer its first ping
-        uvicorn.run("foxtrack.asgi:application", host=host, port=port, workers=workers, log_level=log_level,
-                    access_log=False, lifespan="on", timeout_worker_healthcheck=60)
-    finally:
-        if run_dir is not None:
-            import shutil
+    if run_dir is None:
+        uvicorn.run("foxtrack.asgi:application", host=host, port=port, log_level=log_level, access_log=False,
+                    lifespan="on")
+        return
+    import logging
+    import shutil
 
-            shutil.rmtree(run_dir, ignore_errors=True)
+    from foxtrack.workers import Supervisor
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
+    try:
+        code = Supervisor("foxtrack.asgi:application", host, port, workers, log_level).run()
+    except OSError as exc:
+        console.print(f"[red]Cannot listen on {host}:{port}: {exc.strerror}.[/]")
+        code = 1
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
+    if code:
+        raise typer.Exit(code)
 
 
 def _refuse_unsafe_workers(settings: Settings) -> None:

@@ -230,6 +230,41 @@ def test_cache_across_workers_per_project(cluster: tuple[RunningServer, list[str
     assert set(writer.served) == {first}
 
 
+def test_cache_per_project_in_one_process(server: RunningServer) -> None:
+    """One process: on SQLite a project's answers stay cached through another project's changes and
+    are computed again after their own; an answer that is no project's follows every change. On
+    PostgreSQL without Redis nothing is cached. The answers are the same on both."""
+    writer = gazu.client.create_client(server.api)
+    gazu.log_in(server.email, server.password, client=writer)
+    watched = gazu.project.new_project(f"Watched {uuid.uuid4().hex[:6]}", client=writer)
+    other = gazu.project.new_project(f"Other {uuid.uuid4().hex[:6]}", client=writer)
+    gazu.shot.new_sequence(watched, "SQ001", client=writer)
+    auth = {"Authorization": f"Bearer {writer.access_token}"}
+    caching = server.database_url is None
+    reader = requests.Session()
+
+    def read(path: str, **params: str) -> tuple[list[str], bool]:
+        answer = reader.get(f"{server.api}{path}", params=params, headers=auth, timeout=5)
+        assert answer.status_code == 200
+        hit = answer.headers.get("x-foxtrack-cache") == "hit"
+        assert caching or not hit
+        return sorted(s["name"] for s in answer.json() if s.get("project_id") in (watched["id"], other["id"])), hit
+
+    scoped = f"/data/projects/{watched['id']}/sequences"
+    for path, params in ((scoped, {}), ("/data/sequences", {"project_id": watched["id"]})):
+        read(path, **params)
+        assert read(path, **params) == (["SQ001"], caching)
+    read("/data/sequences")
+    assert read("/data/sequences") == (["SQ001"], caching)  # no project named: depends on everything
+    gazu.shot.new_sequence(other, "SQ900", client=writer)
+    assert read(scoped) == (["SQ001"], caching), "another project's change leaves it cached"
+    assert read("/data/sequences", project_id=watched["id"]) == (["SQ001"], caching)
+    assert read("/data/sequences") == (["SQ001", "SQ900"], False)
+    gazu.shot.new_sequence(watched, "SQ002", client=writer)
+    assert read(scoped) == (["SQ001", "SQ002"], False), "its own project's change"
+    assert read(scoped) == (["SQ001", "SQ002"], caching)
+
+
 def test_refused_configurations(tmp_path: Any) -> None:
     """Several workers on SQLite, or without Redis, are refused with the reason."""
     base = [sys.executable, "-m", "foxtrack.cli", "serve", "--workers", "2", "--data-dir", str(tmp_path)]
