@@ -6,16 +6,13 @@ Revision ID: 0010_auth_sessions
 Revises: 0009
 """
 
-from pathlib import Path
-
 import sqlalchemy as sa
 from alembic import op
 
 from foxtrack.db.schema import metadata
 
 revision = "0010_auth_sessions"
-# 0009 is being written alongside (task type softwares); until it lands this follows 0008
-down_revision = "0009" if any(Path(__file__).parent.glob("0009_*.py")) else "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
