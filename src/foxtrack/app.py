@@ -190,6 +190,9 @@ def create_app(settings: Settings | None = None, *, prepare_database: bool = Tru
     from foxtrack.core.limits import BodyLimit
 
     asgi = BodyLimit(asgi, settings.max_json_bytes, settings.max_upload_bytes)
+    from foxtrack.observability import install as observe
+
+    asgi = observe(asgi, state)  # request ids, logs, /metrics and /health/*, optional spans
     if settings.ui_dir is not None:
         from foxtrack.ui import KitsuUI
 

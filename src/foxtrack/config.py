@@ -82,6 +82,19 @@ class Settings(BaseSettings):
     s3_access_key: str | None = None
     s3_secret_key: str | None = None
     s3_url_seconds: int = 3600
+    # observability (README "Running in production"): Prometheus /metrics, for the addresses in
+    # metrics_allow (comma-separated addresses or networks) or a caller with "Authorization: Bearer
+    # <metrics_token>"; logs as JSON lines with the request id (log_format "json"), one line per
+    # request with access_log; request ids read from and answered in request_id_header; OpenTelemetry
+    # spans per request with tracing (when the opentelemetry packages are installed)
+    metrics_enabled: bool = True
+    metrics_token: str | None = None
+    metrics_allow: str = "127.0.0.1,::1"
+    log_format: str = "text"
+    log_level: str = "WARNING"
+    access_log: bool = False
+    request_id_header: str = "X-Request-Id"
+    tracing: bool = False
     # LDAP and single sign-on (Zou's LDAP_*, OIDC_* settings with the FOXTRACK_ prefix; README
     # "LDAP and single sign-on"). auth_strategy "auth_remote_ldap" checks passwords by a bind.
     auth_strategy: str = "auth_local_classic"
