@@ -6,14 +6,19 @@ PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e ".[test]"
-# The LDAP tests start their own OpenLDAP server (Debian's slapd and ldap-utils): installed here when
-# missing and we may (root with apt-get); otherwise those tests skip and say why.
-if [ ! -x /usr/sbin/slapd ] && ! command -v slapd >/dev/null; then
+# The LDAP tests start their own OpenLDAP server (Debian's slapd and ldap-utils) and the SAML tests
+# check signatures with xmlsec1: installed here when missing and we may (root with apt-get);
+# otherwise those tests skip and say why.
+need=""
+{ [ -x /usr/sbin/slapd ] || command -v slapd >/dev/null; } || need="slapd ldap-utils"
+command -v xmlsec1 >/dev/null || need="$need xmlsec1"
+if [ -n "$need" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    # shellcheck disable=SC2086
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        slapd ldap-utils; } >/dev/null 2>&1 || echo "scripts/test.sh: could not install slapd; the LDAP tests will skip" >&2
+        $need; } >/dev/null 2>&1 || echo "scripts/test.sh: could not install$need; the LDAP/SAML tests will skip" >&2
   else
-    echo "scripts/test.sh: slapd is not installed (needs root and apt-get to install it); the LDAP tests will skip" >&2
+    echo "scripts/test.sh:$need not installed (needs root and apt-get); the LDAP/SAML tests will skip" >&2
   fi
 fi
 exec .venv/bin/python -m pytest "$@"

@@ -129,6 +129,14 @@ class Settings(BaseSettings):
     # and where a logged-in browser goes next (the Kitsu UI)
     oidc_redirect_uri: str = ""
     sso_redirect_url: str = "/"
+    # SAML: the IdP's metadata URL; foxtrack's SP metadata is served at .../auth/saml/metadata (its
+    # entity id unless saml_entity_id is set); signatures are checked with the xmlsec1 program
+    saml_enabled: bool = False
+    saml_idp_name: str = "SAML"
+    saml_metadata_url: str = ""
+    saml_entity_id: str = ""
+    saml_skip_2fa: bool = False
+    saml_xmlsec_binary: str = ""
 
     def resolved_database_url(self) -> str:
         if self.database_url:

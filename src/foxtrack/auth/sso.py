@@ -27,7 +27,7 @@ from foxtrack.core.models import PERSON
 from foxtrack.crud import service as crud
 from foxtrack.db import schema as s
 
-__all__ = ["FLOW_COOKIE", "SsoRefused", "begin", "finish", "person_for"]
+__all__ = ["FLOW_COOKIE", "SsoRefused", "begin", "find_or_create", "finish", "person_for"]
 
 FLOW_COOKIE = "oidc_flow"
 FLOW_SECONDS = 600
@@ -158,13 +158,20 @@ def _two_factor_on(row: Any) -> bool:
 
 
 def person_for(state: AppState, claims: dict[str, Any]) -> str:
-    """The id of the person the claims name (by email), created as an active user on a first login."""
+    """The id of the person the OIDC claims name (by email), created on a first login."""
     settings = state.settings
     email = claims.get(settings.oidc_email_claim)
     if not isinstance(email, str) or "@" not in email:
         raise SsoRefused(f"The identity provider sent no email ({settings.oidc_email_claim} claim).")
     if settings.oidc_require_email_verified and claims.get("email_verified") is not True:
         raise SsoRefused("The identity provider has not verified this email address.", 403)
+    return find_or_create(state, email, str(claims.get(settings.oidc_given_name_claim) or ""),
+                          str(claims.get(settings.oidc_family_name_claim) or ""), settings.oidc_skip_2fa)
+
+
+def find_or_create(state: AppState, email: str, first_name: str, last_name: str, skip_2fa: bool) -> str:
+    """The id of the person with this email, created as an active user on a first login (as Zou does);
+    an inactive person, or one with a second factor unless ``skip_2fa``, is refused."""
     p = s.person.c
     with state.write() as tx:
         row = tx.execute(
@@ -173,15 +180,13 @@ def person_for(state: AppState, claims: dict[str, Any]) -> str:
             .order_by(p.active.desc()).limit(1)
         ).first()
         if row is None:
-            first = str(claims.get(settings.oidc_given_name_claim) or email.split("@")[0])[:80]
-            last = str(claims.get(settings.oidc_family_name_claim) or "")[:80]
-            person = crud.insert(tx, PERSON, {"email": email, "first_name": first, "last_name": last,
-                                              "role": "user", "active": True})
+            person = crud.insert(tx, PERSON, {"email": email, "first_name": (first_name or email.split("@")[0])[:80],
+                                              "last_name": last_name[:80], "role": "user", "active": True})
             tx.emit("person:new", {"person_id": person["id"]})
             return str(person["id"])
     if not row.active:
         raise SsoRefused("User is inactive.", 401)
-    if _two_factor_on(row) and not settings.oidc_skip_2fa:
+    if _two_factor_on(row) and not skip_2fa:
         raise SsoRefused("Two-factor authentication is on for this account: log in with its password "
-                         "and second factor (or set OIDC_SKIP_2FA).", 403)
+                         "and second factor (or set the provider's SKIP_2FA setting).", 403)
     return str(row.id)

@@ -1,11 +1,14 @@
-"""``/auth/oidc/*``: single sign-on through an OpenID Connect provider (``auth.sso``)."""
+"""``/auth/oidc/*`` and ``/auth/saml/*``: single sign-on through an OpenID Connect provider
+(``auth.sso``) or a SAML identity provider (``auth.sso_saml``)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from foxtrack.auth import sso
+from foxtrack.auth import sso, sso_saml
 from foxtrack.auth.routes import log_in_response
 from foxtrack.core.context import app_state
 from foxtrack.core.jsonutil import JSON
@@ -20,13 +23,14 @@ def _refused(exc: sso.SsoRefused) -> Response:
     return response
 
 
+def _base(request: Request) -> str:
+    """The API's URL as the browser used it: under /api behind Kitsu's proxy layout."""
+    return f"{str(request.base_url).rstrip('/')}{request.scope.get(PREFIX_KEY, '')}"
+
+
 def _callback_url(request: Request) -> str:
     configured = app_state(request).settings.oidc_redirect_uri
-    if configured:
-        return configured
-    # the path the browser used: under /api behind Kitsu's proxy layout
-    prefix = str(request.scope.get(PREFIX_KEY, ""))
-    return f"{str(request.base_url).rstrip('/')}{prefix}/auth/oidc/callback"
+    return configured or f"{_base(request)}/auth/oidc/callback"
 
 
 def _secure(request: Request) -> bool:
@@ -61,10 +65,59 @@ def oidc_callback(request: Request) -> Response:
         person_id = sso.person_for(state, claims)
     except sso.SsoRefused as exc:
         return _refused(exc)
-    logged_in = log_in_response(request, person_id, browser=True, skip_2fa=state.settings.oidc_skip_2fa)
-    response = RedirectResponse(state.settings.sso_redirect_url, status_code=302)
+    response = _to_ui(request, person_id, state.settings.oidc_skip_2fa)
+    response.delete_cookie(sso.FLOW_COOKIE, path="/")
+    return response
+
+
+def _to_ui(request: Request, person_id: str, skip_2fa: bool) -> Response:
+    """Log the person in (tokens as cookies) and send the browser to the UI."""
+    logged_in = log_in_response(request, person_id, browser=True, skip_2fa=skip_2fa)
+    response = RedirectResponse(app_state(request).settings.sso_redirect_url, status_code=302)
     for name, value in logged_in.raw_headers:
         if name == b"set-cookie":
             response.raw_headers.append((name, value))
-    response.delete_cookie(sso.FLOW_COOKIE, path="/")
     return response
+
+
+SAML_OFF = {"error": True, "message": "SAML login is not enabled."}
+
+
+@router.get("/auth/saml/login")
+def saml_login(request: Request) -> Response:
+    """Send the browser to the SAML identity provider with an AuthnRequest."""
+    state = app_state(request)
+    if not state.settings.saml_enabled:
+        return JSON(SAML_OFF, status_code=400)
+    try:
+        return RedirectResponse(sso_saml.begin(state, _base(request)), status_code=302)
+    except sso.SsoRefused as exc:
+        return _refused(exc)
+
+
+@router.post("/auth/saml/sso")
+def saml_sso(request: Request, SAMLResponse: Annotated[str, Form()] = "",  # noqa: N803 - SAML's names
+             RelayState: Annotated[str, Form()] = "") -> Response:
+    """The identity provider's signed answer (HTTP-POST): find or create the person, log in with
+    cookies and go to the UI."""
+    state = app_state(request)
+    if not state.settings.saml_enabled:
+        return JSON(SAML_OFF, status_code=400)
+    try:
+        email, first_name, last_name = sso_saml.finish(state, _base(request), SAMLResponse, RelayState)
+        person_id = sso.find_or_create(state, email, first_name, last_name, state.settings.saml_skip_2fa)
+    except sso.SsoRefused as exc:
+        return _refused(exc)
+    return _to_ui(request, person_id, state.settings.saml_skip_2fa)
+
+
+@router.get("/auth/saml/metadata")
+def saml_metadata(request: Request) -> Response:
+    """This service provider's SAML metadata (entity id, assertion consumer service), for the IdP."""
+    state = app_state(request)
+    if not state.settings.saml_enabled:
+        return JSON(SAML_OFF, status_code=400)
+    try:
+        return Response(sso_saml.metadata(state, _base(request)), media_type="application/samlmetadata+xml")
+    except sso.SsoRefused as exc:
+        return _refused(exc)

@@ -53,7 +53,8 @@ def config(request: Request) -> Response:
     """Public configuration read by Kitsu's login page."""
     settings = app_state(request).settings
     return ok({"is_self_hosted": True, "crisp_token": "", "dark_theme_by_default": False,
-               "indexer_configured": True, "saml_enabled": False, "saml_idp_name": "",
+               "indexer_configured": True, "saml_enabled": settings.saml_enabled,
+               "saml_idp_name": settings.saml_idp_name if settings.saml_enabled else "",
                "oidc_enabled": settings.oidc_enabled,
                "oidc_idp_name": settings.oidc_idp_name if settings.oidc_enabled else "",
                "default_locale": "en_US", "default_timezone": "Europe/Paris",
