@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,9 @@ Row = dict[str, Any]
 E = s.entity.c
 DEFAULT_CONVENTION = "${project_name}_${sequence_name}-${shot_name}"
 _PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
+# OpenTimelineIO's plugin manifest is not thread-safe while it loads (two first imports at once: a
+# "C++ AnyVector object has been destroyed" ValueError): one reading at a time
+_READING = threading.Lock()
 _GROUPS = {"episode_name": r"(?P<episode_name>.+?)", "sequence_name": r"(?P<sequence_name>.+?)",
            "shot_name": r"(?P<shot_name>.+)"}
 
@@ -52,13 +56,14 @@ def read_cuts(path: Path) -> list[tuple[str, int, int, int]]:
     """``(clip name, frame_in, frame_out, nb_frames)`` of every clip of the video tracks (blocking)."""
     import opentimelineio as otio
 
-    supported = sorted(otio.adapters.suffixes_with_defined_adapters(read=True))
-    if path.suffix[1:] not in supported:
-        raise BadRequest(f"Unsupported file type '{path.suffix}'. Supported formats: {', '.join(supported)}.")
-    try:
-        timeline = otio.adapters.read_from_file(str(path))
-    except Exception as exc:  # adapters raise many kinds of errors on foreign input
-        raise BadRequest(f"The file could not be read as an edit ({type(exc).__name__}).") from exc
+    with _READING:
+        supported = sorted(otio.adapters.suffixes_with_defined_adapters(read=True))
+        if path.suffix[1:] not in supported:
+            raise BadRequest(f"Unsupported file type '{path.suffix}'. Supported formats: {', '.join(supported)}.")
+        try:
+            timeline = otio.adapters.read_from_file(str(path))
+        except Exception as exc:  # adapters raise many kinds of errors on foreign input
+            raise BadRequest(f"The file could not be read as an edit ({type(exc).__name__}).") from exc
     tracks = timeline.video_tracks() if isinstance(timeline, otio.schema.Timeline) else []
     cuts = []
     for track in tracks:
