@@ -161,3 +161,18 @@ def test_nothing_queued_without_an_smtp_server(tmp_path: Path) -> None:
     assert [(k, p["to"]) for k, p in kinds] == [("mail", "someone@studio.test")]
     state.engine.dispose()
     configured.engine.dispose()
+
+
+def test_admin_reset_password_link(server: RunningServer, boss: str) -> None:
+    person = new_person(server.api, boss)
+    session = token_of(server.api, person["email"])
+    path = f"actions/persons/{person['id']}/reset-password-link"
+    assert requests.post(f"{server.api}/{path}", headers=bearer(session), timeout=30).status_code == 403
+    assert requests.post(f"{server.api}/actions/persons/{'0' * 8}-0000-4000-8000-{'0' * 12}/reset-password-link",
+                         headers=bearer(boss), timeout=30).status_code == 404
+    answer = call(server.api, boss, "POST", path)
+    link = {k: v[0] for k, v in parse_qs(urlsplit(answer["reset_password_link"]).query).items()}
+    assert answer["reset_password_link"].startswith("https://kitsu.studio.test/reset-change-password?")
+    assert _reset(server, person["email"], link["token"], "handed-over-5").status_code == 200
+    assert login(server.api, person["email"], "handed-over-5").status_code == 200
+    assert requests.get(f"{server.api}/auth/authenticated", headers=bearer(session), timeout=30).status_code == 401

@@ -943,7 +943,6 @@ UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 # are served (tests/compat/test_ui_routes_last.py).
 LEFT = [
     r"(GET|POST) auth/(saml|oidc)/.*",
-    r"POST actions/persons/{id}/reset-password-link",
     r"(GET|POST|PUT|DELETE) data/projects/{id}/preview-account",
     r"GET data/projects/{id}/task-type-softwares",
     r"(POST|DELETE) data/projects/{id}/task-types/{id}/softwares(/{id})?",

@@ -6,7 +6,8 @@ Kitsu UI (Zou's ``DOMAIN_PROTOCOL://DOMAIN_NAME``: ``FOXTRACK_DOMAIN_*``). The t
 expires after ``FOXTRACK_RESET_TOKEN_MINUTES`` and works once; ``PUT auth/reset-password {email,
 token, password, password2}`` sets the new password, which ends every session of the person.
 
-An invitation (``GET actions/persons/{id}/invite``, admins) mails the same kind of link, valid three days.
+An invitation (``GET actions/persons/{id}/invite``, admins) mails the same kind of link, valid three days;
+``POST actions/persons/{id}/reset-password-link`` (admins) answers one (Zou's ``reset_password_link``).
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ from starlette.responses import Response
 from foxtrack import mail
 from foxtrack.auth import sessions
 from foxtrack.auth.sessions import stamp_in
-from foxtrack.core.context import AppState, Tx, app_state
-from foxtrack.core.errors import BadRequest, validation_error
+from foxtrack.core import permissions as perm
+from foxtrack.core.context import AppState, Ctx, RequestContext, Tx, app_state
+from foxtrack.core.errors import BadRequest, Forbidden, NotFound, validation_error
 from foxtrack.core.http import JsonBody
-from foxtrack.core.jsonutil import now, ok
+from foxtrack.core.jsonutil import is_uuid, now, ok
 from foxtrack.db import schema as s
 from foxtrack.db.seed import hash_password, insert_row
 
@@ -64,10 +66,7 @@ def link(state: AppState, email: str, token: str) -> str:
 
 def queue_link(tx: Tx, state: AppState, person: Any, minutes: float, invitation: bool = False) -> bool:
     """Store a new reset token for ``person`` and queue the mail with its link (after commit)."""
-    token = secrets.token_urlsafe(32)
-    insert_row(tx, s.auth_challenge, person_id=person.id, kind=KIND, secret=_digest(state, person.id, token),
-               expires_at=stamp_in(minutes * 60))
-    url = link(state, person.email, token)
+    url = link(state, person.email, new_token(tx, state, person, minutes))
     if invitation:
         org = tx.execute(sa.select(s.organisation.c.name).order_by(s.organisation.c.created_at).limit(1)).scalar()
         subject = f"{org or 'Kitsu'} - Kitsu: you are invited"
@@ -78,6 +77,33 @@ def queue_link(tx: Tx, state: AppState, person: Any, minutes: float, invitation:
         text = (f"Hello {person.first_name},\n\nYou asked to reset your password. Follow this link to choose a "
                 f"new one:\n{url}\n\nIt expires in {minutes:g} minutes. If you did not ask for it, ignore this mail.\n")
     return mail.queue(tx, state, person.email, subject, text)
+
+
+def new_token(tx: Tx, state: AppState, person: Any, minutes: float) -> str:
+    """Store a new reset token for ``person`` (kept hashed) and return it."""
+    token = secrets.token_urlsafe(32)
+    insert_row(tx, s.auth_challenge, person_id=person.id, kind=KIND, secret=_digest(state, person.id, token),
+               expires_at=stamp_in(minutes * 60))
+    return token
+
+
+def admin_link(ctx: RequestContext, person_id: str) -> dict[str, str]:
+    """Zou's ``reset_password_link`` an admin hands to a person (nothing is mailed)."""
+    from foxtrack.auth import audit
+
+    perm.require_admin(ctx)
+    if not is_uuid(person_id):
+        raise NotFound()
+    p = s.person.c
+    with ctx.write() as tx:
+        person = tx.execute(sa.select(p.id, p.email, p.first_name, p.active, p.is_bot).where(p.id == person_id)).first()
+        if person is None:
+            raise NotFound()
+        if person.is_bot or not person.email:
+            raise Forbidden()
+        token = new_token(tx, ctx.state, person, ctx.state.settings.reset_token_minutes)
+        audit.write(tx, person.id, event="password", reason="reset_link_by_admin")
+    return {"reset_password_link": link(ctx.state, person.email, token)}
 
 
 def request_reset(state: AppState, email: str) -> None:
@@ -149,3 +175,10 @@ async def put_reset_password(payload: JsonBody, request: Request) -> Response:
     ip = request.client.host if request.client else None
     await run_in_threadpool(reset, app_state(request), payload, ip)
     return ok({"success": True})
+
+
+@router.post("/actions/persons/{person_id}/reset-password-link")
+def post_reset_password_link(person_id: str, ctx: Ctx) -> Response:
+    """A password reset link for a person, for an admin to hand over (valid
+    ``FOXTRACK_RESET_TOKEN_MINUTES``; not mailed)."""
+    return ok(admin_link(ctx, person_id))
