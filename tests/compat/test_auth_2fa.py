@@ -232,6 +232,7 @@ def test_fido_with_a_software_authenticator(server: RunningServer, boss: str) ->
 
 
 def test_enforce_2fa_until_set_up(server: RunningServer, boss: str) -> None:
+    assert requests.get(f"{server.api}/config", timeout=30).json()["enforce_2fa"] is True  # the UI reads it
     person = new_person(server.api, boss)
     answer = login(server.api, person["email"], browser=True)
     assert answer.status_code == 200
