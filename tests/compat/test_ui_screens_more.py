@@ -227,7 +227,11 @@ def test_production_schedule_versions(show: Row, server: RunningServer) -> None:
                        {"production_schedule_version_id": version["id"], "task_id": stray["id"]})
     assert refused["message"] == "The task and the production schedule version must be in the same project."
     artist = _artist(server, show["project"])
-    artist.get(f"data/production-schedule-versions?project_id={p}", 403)
+    # Zou's rule: a production's versions for its team (the artist reads the schedule), all of them
+    # for admins only
+    listed = artist.get(f"data/production-schedule-versions?project_id={p}")
+    assert {version["id"], plan_b["id"]} <= {v["id"] for v in listed}
+    artist.get("data/production-schedule-versions", 403)
     artist.call("POST", "data/production-schedule-versions", 403, {"name": "Mine", "project_id": p})
     api.call("DELETE", f"data/production-schedule-versions/{version['id']}", 204)
     api.get(f"data/production-schedule-versions/{version['id']}", 404)

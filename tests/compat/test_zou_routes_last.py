@@ -181,6 +181,7 @@ def test_preview_account_window(server: RunningServer, admin: Api) -> None:
     project = _project()
     pid = project["id"]
     path = f"data/projects/{pid}/preview-account"
+    assert requests.get(f"{server.api}/config", timeout=10).json()["preview_accounts_enabled"] is True
     assert admin.get(path).json() is None
 
     made = admin.post(path)
@@ -225,3 +226,23 @@ def test_preview_account_window(server: RunningServer, admin: Api) -> None:
     assert account["id"] not in [p["id"] for p in gazu.project.get_team(project)]
     assert admin.put(path, {"is_open": True}).status_code == 404
     assert admin.delete(path).status_code == 204
+
+
+# ----------------------------------------------------------------------------- the Kitsu UI walk's fixes
+
+def test_schedule_versions_listed_for_the_production_team(server: RunningServer, admin: Api) -> None:
+    """The production schedule page of a manager (not an admin) lists the production's versions with
+    ``GET data/production-schedule-versions?project_id=``; Zou asks only for access to the
+    production there (vendors and clients refused), and admin rights for the list of every version."""
+    project = _project()
+    pid = project["id"]
+    version = admin.post("data/production-schedule-versions", {"name": "Plan A", "project_id": pid})
+    assert version.status_code == 201
+    _, manager = _member(server, project, "manager")
+    listed = manager.get(f"data/production-schedule-versions?project_id={pid}")
+    assert listed.status_code == 200 and [v["id"] for v in listed.json()] == [version.json()["id"]]
+    assert manager.get("data/production-schedule-versions").status_code == 403
+    _, client = _member(server, project, "client")
+    assert client.get(f"data/production-schedule-versions?project_id={pid}").status_code == 403
+    outsider = _member(server, _project(), "manager")[1]
+    assert outsider.get(f"data/production-schedule-versions?project_id={pid}").status_code == 403

@@ -73,7 +73,7 @@ def create_or_reset(ctx: RequestContext, project_id: str) -> Row:
     """Create the account, or give it a new password; either way its window is closed. The answer
     carries the clear password, the only time it is shown."""
     # preview accounts log in with a password: only the local strategy can check it
-    if getattr(ctx.state.settings, "auth_strategy", "auth_local_classic") != "auth_local_classic":
+    if ctx.state.settings.auth_strategy != "auth_local_classic":
         raise BadRequest(LOCAL_ONLY)
     password = secrets.token_urlsafe(12)
     hashed = hash_password(password, ctx.state.settings.bcrypt_rounds)

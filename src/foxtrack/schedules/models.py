@@ -43,11 +43,12 @@ def block_vendor_and_client(ctx: RequestContext) -> None:
 
 
 def check_list_access(ctx: RequestContext, project_id: str | None) -> None:
-    """Zou's list rule: a ``project_id`` filter needs project access and admin rights; without one,
-    everyone but vendors and clients may list."""
+    """Zou's list rule: a ``project_id`` filter needs access to that production (the schedule page
+    of a manager or an artist of its team); without one, admins only. Vendors and clients never."""
     if project_id is not None:
         with ctx.state.read() as conn:
             perm.check_project_access(ctx, conn, project_id)
+    else:
         perm.require_admin(ctx)
     block_vendor_and_client(ctx)
 
