@@ -210,7 +210,16 @@ def test_fido_with_a_software_authenticator(server: RunningServer, boss: str) ->
 
     missing = login(server.api, person["email"]).json()
     assert missing["missing_OTP"] is True and missing["two_factor_authentication_enabled"] == ["fido"]
-    challenge = requests.get(f"{server.api}/auth/fido", params={"email": person["email"]}, timeout=30).json()
+    def fido_options() -> dict[str, Any]:
+        return dict(requests.get(f"{server.api}/auth/fido", params={"email": person["email"]}, timeout=30).json())
+
+    # the public route keeps five live challenges per person: an older one no longer logs in
+    first = fido_options()
+    for _ in range(5):
+        fido_options()
+    stale = _as_json(device.get({"publicKey": {**first, "challenge": _unb64(first["challenge"])}}, server.url))
+    assert login(server.api, person["email"], fido_authentication_response=stale).json().get("wrong_OTP") is True
+    challenge = fido_options()
     assert [c["id"] for c in challenge["allowCredentials"]] == [created["rawId"]]
     request_options = {"publicKey": {**challenge, "challenge": _unb64(challenge["challenge"])}}
     assertion = _as_json(device.get(request_options, server.url))

@@ -30,7 +30,7 @@ from foxtrack.core.errors import BadRequest, Forbidden, NotFound, validation_err
 from foxtrack.core.http import JsonBody
 from foxtrack.core.jsonutil import is_uuid, now, ok
 from foxtrack.db import schema as s
-from foxtrack.db.seed import hash_password, insert_row
+from foxtrack.db.seed import hash_password
 
 router = APIRouter(tags=["auth"])
 
@@ -81,9 +81,10 @@ def queue_link(tx: Tx, state: AppState, person: Any, minutes: float, invitation:
 
 def new_token(tx: Tx, state: AppState, person: Any, minutes: float) -> str:
     """Store a new reset token for ``person`` (kept hashed) and return it."""
+    from foxtrack.auth.twofactor import add_challenge
+
     token = secrets.token_urlsafe(32)
-    insert_row(tx, s.auth_challenge, person_id=person.id, kind=KIND, secret=_digest(state, person.id, token),
-               expires_at=stamp_in(minutes * 60))
+    add_challenge(tx, person.id, KIND, _digest(state, person.id, token), minutes * 60)
     return token
 
 

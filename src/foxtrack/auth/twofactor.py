@@ -193,7 +193,20 @@ def disable_totp(tx: Tx, person: Row) -> None:
 
 # ----------------------------------------------------------------------------- email one-time codes
 
-def _challenge(tx: Tx, person_id: str, kind: str, secret: str, seconds: float) -> None:
+LIVE_CHALLENGES = 5  # per person and kind: the routes that ask for one are public
+
+
+def add_challenge(tx: Tx, person_id: str, kind: str, secret: str, seconds: float) -> None:
+    """A new challenge; the person's used or expired ones of that kind go, and the oldest live ones
+    beyond ``LIVE_CHALLENGES``."""
+    c = s.auth_challenge.c
+    stamp = now()
+    tx.delete(s.auth_challenge, c.person_id == person_id, c.kind == kind,
+              sa.or_(c.used_at.is_not(None), c.expires_at <= stamp))
+    live = tx.execute(sa.select(c.id).where(c.person_id == person_id, c.kind == kind)
+                      .order_by(c.created_at.desc()).offset(LIVE_CHALLENGES - 1)).scalars().all()
+    if live:
+        tx.delete(s.auth_challenge, c.id.in_(list(live)))
     insert_row(tx, s.auth_challenge, person_id=person_id, kind=kind, secret=secret, expires_at=stamp_in(seconds))
 
 
@@ -218,7 +231,7 @@ def send_email_otp(tx: Tx, state: AppState, person: Row) -> bool:
         return False
     code = f"{secrets.randbelow(10**6):06d}"
     minutes = state.settings.email_otp_minutes
-    _challenge(tx, person.id, "email_otp", _keyed(state, "email_otp", person.id, code), minutes * 60)
+    add_challenge(tx, person.id, "email_otp", _keyed(state, "email_otp", person.id, code), minutes * 60)
     text = (f"Hello {person.first_name},\n\nYour one-time code is {code}.\n"
             f"It expires in {minutes:g} minutes. If you did not try to log in, change your password.\n")
     return mail.queue(tx, state, person.email or "", "Kitsu: your one-time code", text)
@@ -277,7 +290,7 @@ def fido_registration_options(tx: Tx, person: Row, rp: RelyingParty) -> dict[str
     options = generate_registration_options(
         rp_id=rp.id, rp_name=rp.name, user_id=person.id.encode(), user_name=person.email or person.id,
         user_display_name=f"{person.first_name} {person.last_name}".strip(), exclude_credentials=_descriptors(person))
-    _challenge(tx, person.id, "fido_register", bytes_to_base64url(options.challenge), FIDO_CHALLENGE_SECONDS)
+    add_challenge(tx, person.id, "fido_register", bytes_to_base64url(options.challenge), FIDO_CHALLENGE_SECONDS)
     found: dict[str, Any] = json.loads(options_to_json(options))
     return found
 
@@ -323,7 +336,7 @@ def unregister_fido(tx: Tx, person: Row, device_name: str) -> None:
 
 def fido_authentication_options(tx: Tx, person: Row, rp: RelyingParty) -> dict[str, Any]:
     options = generate_authentication_options(rp_id=rp.id, allow_credentials=_descriptors(person))
-    _challenge(tx, person.id, "fido_login", bytes_to_base64url(options.challenge), FIDO_CHALLENGE_SECONDS)
+    add_challenge(tx, person.id, "fido_login", bytes_to_base64url(options.challenge), FIDO_CHALLENGE_SECONDS)
     found: dict[str, Any] = json.loads(options_to_json(options))
     return found
 
