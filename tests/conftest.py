@@ -45,6 +45,10 @@ def pytest_configure(config: pytest.Config) -> None:
     _shadow_root = tempfile.mkdtemp(prefix="foxtrack-path-")
     os.environ["PATH"] = _path_without(HIDDEN_TOOLS, Path(_shadow_root))
     os.environ["FOXTRACK_TEST_HIDDEN_TOOLS"] = ",".join(HIDDEN_TOOLS)
+    # the servers and commands the tests start keep their compiled modules for the next ones (each
+    # start recompiled foxtrack's ~250 modules where byte-code writing was off), outside the tree
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ.setdefault("PYTHONPYCACHEPREFIX", os.path.join(_shadow_root, "pycache"))  # workers: the controller's
     for name in ("FOXTRACK_FFMPEG", "FOXTRACK_FFPROBE"):
         os.environ.pop(name, None)
 
@@ -54,20 +58,34 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         shutil.rmtree(_shadow_root, ignore_errors=True)
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def server(request: pytest.FixtureRequest) -> Iterator[RunningServer]:
-    url = None
-    if request.param == "postgresql":
-        url = postgres_url()
-        if url is None:
-            pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432 (set FOXTRACK_TEST_PG to point at one)")
-    srv = start_server(database_url=url)
-    try:
-        yield srv
-    finally:
+@pytest.fixture(scope="session")
+def _session_servers() -> Iterator[dict[str, RunningServer]]:
+    """The session's shared servers, one per backend, started on first use and stopped at the end.
+
+    ``server`` below is parametrised per backend; pytest tears a parametrised session fixture down
+    whenever the next test wants the other parameter (which happens module after module when the
+    suite runs on several workers, ``pytest -n 2``): keeping the servers here makes that switch free.
+    """
+    running: dict[str, RunningServer] = {}
+    yield running
+    for srv in running.values():
         srv.stop()
-        if url:
-            drop_postgres(url)
+        if srv.database_url:
+            drop_postgres(srv.database_url)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def server(request: pytest.FixtureRequest, _session_servers: dict[str, RunningServer]) -> RunningServer:
+    """The shared server of this backend (SQLite always; PostgreSQL where reachable)."""
+    backend: str = request.param
+    if backend not in _session_servers:
+        url = None
+        if backend == "postgresql":
+            url = postgres_url()
+            if url is None:
+                pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432 (set FOXTRACK_TEST_PG to point at one)")
+        _session_servers[backend] = start_server(database_url=url)
+    return _session_servers[backend]
 
 
 @pytest.fixture()
