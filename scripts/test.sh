@@ -21,4 +21,5 @@ if [ -n "$need" ]; then
     echo "scripts/test.sh:$need not installed (needs root and apt-get); the LDAP/SAML tests will skip" >&2
   fi
 fi
-exec .venv/bin/python -m pytest "$@"
+# two workers (this machine has two cores); a file runs whole on one worker (its module fixtures once)
+exec .venv/bin/python -m pytest -n 2 --dist loadfile "$@"
