@@ -6,10 +6,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +18,7 @@ from typer.testing import CliRunner
 
 from foxtrack.cli import app
 from foxtrack.db import schema as s
-from foxtrack.testing import RunningServer, drop_postgres, free_port, postgres_url
+from foxtrack.testing import RunningServer, drop_postgres, moto_server, postgres_url
 
 
 def run(*args: str, code: int = 0, env: dict[str, str] | None = None) -> Any:
@@ -173,21 +169,8 @@ def test_import_zou_resume(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
     pytest.importorskip("moto")
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            time.sleep(0.1)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(10)
+    with moto_server() as endpoint:
+        yield endpoint
 
 
 def test_files_to_s3_and_back(s3_endpoint: str, tmp_path: Path) -> None:

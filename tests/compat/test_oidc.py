@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import pytest
 import requests
 
-from foxtrack.testing import ADMIN_EMAIL, RunningServer, drop_postgres, free_port, postgres_url, start_server
+from foxtrack.testing import ADMIN_EMAIL, RunningServer, drop_postgres, free_port, postgres_url, start_server, stop_process
 
 CLIENT_ID = "foxtrack-test"
 CLIENT_SECRET = "provider-client-secret-for-tests"
@@ -46,13 +46,7 @@ class Provider:
         return f"http://127.0.0.1:{self.port}/o/.well-known/openid-configuration"
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        stop_process(self.process)
         shutil.rmtree(self.folder, ignore_errors=True)
 
 

@@ -3,9 +3,6 @@ uploads land in the bucket, downloads redirect to presigned URLs that serve the 
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +12,7 @@ import pytest
 import requests
 from media_helpers import make_movie, make_picture
 
-from foxtrack.testing import RunningServer, free_port, start_server
+from foxtrack.testing import RunningServer, moto_server, start_server
 
 pytest.importorskip("moto")
 boto3 = pytest.importorskip("boto3")
@@ -25,21 +22,8 @@ BUCKET = "foxtrack-test"
 
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            time.sleep(0.1)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(10)
+    with moto_server() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture()

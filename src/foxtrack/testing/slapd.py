@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from foxtrack.testing import free_port
+from foxtrack.testing import free_port, stop_process
 
 __all__ = ["SUFFIX", "ROOT_DN", "RunningSlapd", "missing", "ssha", "start_slapd"]
 
@@ -66,13 +66,7 @@ class RunningSlapd:
                        input=ldif.encode(), check=True, capture_output=True, timeout=10)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        stop_process(self.process)
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
