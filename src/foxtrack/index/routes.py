@@ -58,6 +58,6 @@ def config(request: Request) -> Response:
                "oidc_enabled": settings.oidc_enabled,
                "oidc_idp_name": settings.oidc_idp_name if settings.oidc_enabled else "",
                "default_locale": "en_US", "default_timezone": "Europe/Paris",
-               "enforce_2fa": False, "movie_highdef_bitrate": 28, "movie_lowdef_bitrate": 6,
+               "enforce_2fa": settings.enforce_2fa, "movie_highdef_bitrate": 28, "movie_lowdef_bitrate": 6,
                # a production's preview account logs in with a password (projects.preview_account)
                "preview_accounts_enabled": settings.auth_strategy == "auth_local_classic"})

@@ -234,11 +234,11 @@ def set_password(ctx: RequestContext, person_id: str, hashed: str) -> None:
             raise _bad("Bots cannot have a password.")
         crud.update_row(tx, PERSON, person_id, {"password": hashed})
         tx.emit("person:update", {"person_id": person_id})
+        password_changed(tx, ctx.state, person_id, by=ctx.person_id)  # its sessions end, a notice is mailed
 
 
 # ----------------------------------------------------------------------------- time sheet and days off
 
-        password_changed(tx, ctx.state, person_id, by=ctx.person_id)  # its sessions end, a notice is mailed
 def check_person_access(ctx: RequestContext, person_id: str, roles: tuple[str, ...] = (ADMIN, MANAGER)) -> None:
     """Callers of ``roles`` read another person's sheets (time spents, days off, tasks); others only their own."""
     if not is_uuid(person_id):
