@@ -84,8 +84,10 @@ def serve(
     if settings.ui_dir is not None:
         console.print(f"Kitsu UI on [bold]http://{host}:{port}/[/] from {settings.ui_dir}")
     if run_dir is None:
+        from foxtrack.workers import KEEP_ALIVE_SECONDS
+
         uvicorn.run("foxtrack.asgi:application", host=host, port=port, log_level=log_level, access_log=False,
-                    lifespan="on")
+                    lifespan="on", timeout_keep_alive=KEEP_ALIVE_SECONDS)
         return
     import logging
     import shutil

@@ -48,8 +48,14 @@ def _worker(app: str, log_level: str, sock: socket.socket) -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
     threading.Thread(target=orphaned, name="foxtrack-orphan-watch", daemon=True).start()
-    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on")
+    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on", timeout_keep_alive=KEEP_ALIVE_SECONDS)
     uvicorn.Server(config).run(sockets=[sock])
+
+
+# An idle keep-alive connection is closed after this long: longer than the 60 s idle timeout of the
+# usual proxies and load balancers (and than a client's pause between calls), so that a client
+# rarely reuses a connection the server is closing at that moment (a reset; uvicorn's default is 5 s).
+KEEP_ALIVE_SECONDS = 75
 
 
 class Supervisor:

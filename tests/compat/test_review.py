@@ -310,3 +310,35 @@ def test_open_tasks_stats_and_related_tasks(server: RunningServer, review: Row) 
     related = gazu.task.all_tasks_for_person_and_type(person, review["anim"])
     assert [t["id"] for t in related] == [task["id"]]
     assert call(server, "GET", f"data/persons/{person['id']}/related-tasks/{uuid.uuid4()}").status_code == 404
+
+
+# ----------------------------------------------------------------------------- who reads which comment
+
+def test_clients_and_artists_read_the_comments_zou_shows_them(server: RunningServer, review: Row) -> None:
+    """A client reads the comments flagged for clients, the clients' own, and the studio's previewed
+    comments with their text blanked; an artist does not read the clients' comments (as Zou)."""
+    project, task = review["project"], review["task"]
+    people = {}
+    for role in ("client", "user"):
+        bot = gazu.person.new_bot(f"{role} {tag()}", f"{role}.{tag()}@bots.example.com", role=role)
+        gazu.project.add_person_to_team(project, bot)
+        people[role] = gazu.client.create_client(server.api)
+        gazu.set_token(bot["access_token"], client=people[role])
+    studio_note = gazu.task.add_comment(task, review["wip"], "internal: the hands pop")
+    for_client = gazu.task.add_comment(task, review["wip"], "for the client's eyes")
+    gazu.raw.put(f"data/comments/{for_client['id']}", {"for_client": True})
+    client_status = gazu.task.get_task_status_by_short_name("wfa")
+    gazu.raw.put(f"data/task-status/{client_status['id']}", {"is_client_allowed": True})
+    client_note = gazu.task.add_comment(task, client_status, "client: love it", client=people["client"])
+
+    seen = {c["id"]: c for c in gazu.task.all_comments_for_task(task, client=people["client"])}
+    assert studio_note["id"] not in seen
+    assert seen[for_client["id"]]["text"] == "for the client's eyes"
+    assert seen[client_note["id"]]["text"] == "client: love it"
+    movie_comment = next(c for c in seen.values() if c["previews"])  # the fixture's published movie
+    assert movie_comment["text"] == "" and movie_comment["attachment_files"] == []
+
+    artist = {c["id"] for c in gazu.task.all_comments_for_task(task, client=people["user"])}
+    assert client_note["id"] not in artist and {studio_note["id"], for_client["id"]} <= artist
+    admin = {c["id"] for c in gazu.task.all_comments_for_task(task)}
+    assert {studio_note["id"], for_client["id"], client_note["id"]} <= admin

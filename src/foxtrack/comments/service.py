@@ -190,12 +190,44 @@ def task_comments(ctx: RequestContext, task_id: str) -> list[Row]:
         task = tq.load_task(conn, task_id)
         role = perm.check_project_access(ctx, conn, task["project_id"])
         c = s.comment
-        clauses = [c.c.object_id == task_id]
-        if role == perm.CLIENT:
-            clauses.append(c.c.for_client.is_(True))
-        rows = COMMENT.to_dicts(conn.execute(COMMENT.select().where(*clauses)
+        rows = COMMENT.to_dicts(conn.execute(COMMENT.select().where(c.c.object_id == task_id)
                                              .order_by(c.c.created_at.desc(), c.c.id)))
-        return decorate(conn, rows)
+        if not rows or role in (perm.ADMIN, perm.MANAGER, perm.SUPERVISOR):
+            return decorate(conn, rows)
+        authors = _author_roles(conn, task["project_id"], {r["person_id"] for r in rows if r.get("person_id")})
+        if role != perm.CLIENT:  # artists and vendors do not read what the production's clients wrote
+            return decorate(conn, [r for r in rows if authors.get(r.get("person_id") or "") != perm.CLIENT])
+        return _client_view(ctx, conn, task["project_id"], decorate(conn, rows), authors)
+
+
+def _author_roles(conn: Connection, project_id: str, person_ids: set[str]) -> dict[str, str]:
+    """Each author's role on the project: the team role where one is set, else the person's role."""
+    p, link = s.person, s.project_person_link
+    stmt = (sa.select(p.c.id, sa.func.coalesce(link.c.role, p.c.role).label("role"))
+            .outerjoin(link, sa.and_(link.c.person_id == p.c.id, link.c.project_id == project_id))
+            .where(in_ids(p.c.id, list(person_ids))))
+    return {r.id: r.role for r in conn.execute(stmt)}
+
+
+def _client_view(ctx: RequestContext, conn: Connection, project_id: str, comments: list[Row],
+                 authors: dict[str, str]) -> list[Row]:
+    """What a client reads of a task's comments (as Zou): those flagged for clients, those of the
+    clients (only their own when the project isolates its clients), and the studio's comments that
+    carry a preview, with their text, attachments, checklist and replies blanked; never a rejected
+    preview."""
+    isolated = bool(conn.execute(sa.select(s.project.c.is_clients_isolated)
+                                 .where(s.project.c.id == project_id)).scalar())
+    shown = []
+    for comment in comments:
+        comment["previews"] = [pv for pv in comment["previews"] if pv.get("validation_status") != "rejected"]
+        by_client = authors.get(comment.get("person_id") or "") == perm.CLIENT
+        for_client = comment["for_client"]
+        if comment["previews"] and not by_client and not for_client:
+            comment.update(text="", attachment_files=[], checklist=[], replies=[])
+            shown.append(comment)
+        elif for_client or (comment.get("person_id") == ctx.person_id if isolated else by_client):
+            shown.append(comment)
+    return shown
 
 
 def task_comment(ctx: RequestContext, task_id: str, comment_id: str) -> Row:
