@@ -176,6 +176,7 @@ PERSON_HIDDEN = frozenset(
     {
         "password",
         "totp_secret",
+        "totp_last_step",
         "email_otp_secret",
         "fido_credentials",
         "otp_recovery_codes",

@@ -154,6 +154,7 @@ person = table(
     Ts("last_login_failed"),
     Bool("totp_enabled"),
     Str("totp_secret", 32),
+    Int("totp_last_step"),  # the last TOTP time step accepted: a code works once (migration 0011)
     Bool("email_otp_enabled"),
     Str("email_otp_secret", 32),
     Bool("fido_enabled"),
