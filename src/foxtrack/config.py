@@ -136,6 +136,8 @@ class Settings(BaseSettings):
     saml_metadata_url: str = ""
     saml_entity_id: str = ""
     saml_skip_2fa: bool = False
+    # answers the IdP sends without a request of this server (IdP-initiated login): refused unless on
+    saml_allow_idp_initiated: bool = False
     saml_xmlsec_binary: str = ""
 
     def resolved_database_url(self) -> str:
