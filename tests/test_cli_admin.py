@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from foxtrack.cli import app
+from foxtrack.core.context import AUTH_CACHE_SECONDS
 from foxtrack.db import schema as s
 from foxtrack.media.ffmpeg import ffmpeg_exe
 from foxtrack.testing import RunningServer, drop_postgres, postgres_url
@@ -49,6 +51,13 @@ def _tag() -> str:
 
 def _login(server: RunningServer, email: str, password: str) -> int:
     return requests.post(f"{server.api}/auth/login", json={"email": email, "password": password}, timeout=10).status_code
+
+
+def _audit_reasons(engine: sa.Engine, person_id: str, event: str) -> list[str]:
+    log = s.login_log.c
+    with engine.connect() as conn:
+        return list(conn.execute(sa.select(log.reason).where(log.person_id == person_id, log.event == event))
+                    .scalars())
 
 
 # ----------------------------------------------------------------------------- db
@@ -86,11 +95,18 @@ def test_create_bot_gives_a_working_token(server: RunningServer) -> None:
     assert "future" in cli(server, "create-bot", "x", "--expiration-date", "2001-01-01", code=1)
 
 
-def test_change_password_and_set_active(server: RunningServer, client: object) -> None:
+def test_change_password_and_set_active(server: RunningServer, client: object, engine: sa.Engine) -> None:
     email = f"artist-{_tag()}@studio.test"
-    gazu.person.new_person("Ada", "Artist", email, password="first-pass-1")
+    person = gazu.person.new_person("Ada", "Artist", email, password="first-pass-1")
+    session = requests.post(f"{server.api}/auth/login", json={"email": email, "password": "first-pass-1"},
+                            timeout=10).json()["access_token"]
     assert cli(server, "change-password", email, "--password", "second-pass-2")["password_changed"] is True
     assert _login(server, email, "first-pass-1") in (400, 401)
+    time.sleep(AUTH_CACHE_SECONDS + 0.5)  # the server trusts a checked token that long
+    old_token = requests.get(f"{server.api}/auth/authenticated", headers={"Authorization": f"Bearer {session}"},
+                             timeout=10)
+    assert old_token.status_code == 401, old_token.text  # the sessions opened before the change ended
+    assert _audit_reasons(engine, person["id"], "password") == ["changed_by_admin"]
     assert _login(server, email, "second-pass-2") == 200
     assert "too short" in cli(server, "change-password", email, "--password", "short", code=1)
     assert "No person" in cli(server, "change-password", "nobody@studio.test", "--password", "long-enough", code=1)
@@ -117,6 +133,7 @@ def test_disable_2fa_clears_every_second_factor(server: RunningServer, client: o
                                      p.otp_recovery_codes, p.preferred_two_factor_authentication)
                            .where(p.id == person["id"])).one()
     assert tuple(row) == (False, None, False, False, None, None)
+    assert _audit_reasons(engine, person["id"], "2fa") == ["disabled_by_admin"]
     assert _login(server, email, "two-factor-1") == 200
 
 

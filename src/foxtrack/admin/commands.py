@@ -143,7 +143,7 @@ def change_password(email: Annotated[str, typer.Argument(help="The person's emai
                     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
                                                           help="The new password (asked when not given).")],
                     data_dir: DataDir = None, database_url: DatabaseUrl = None, as_json: AsJson = False) -> None:
-    """Set a person's password (and lift a lock left by failed logins)."""
+    """Set a person's password (and lift a lock left by failed logins); their sessions end."""
     from foxtrack.admin import persons
 
     with opened(settings_of(data_dir, database_url)) as state:

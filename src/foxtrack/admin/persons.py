@@ -13,6 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from foxtrack.admin.errors import AdminError
+from foxtrack.auth import audit
+from foxtrack.auth.sessions import password_changed
 from foxtrack.auth.tokens import issue_bot_token
 from foxtrack.core.context import AppState, Tx
 from foxtrack.core.jsonutil import new_id, now
@@ -59,7 +61,7 @@ def create_bot(state: AppState, name: str, role: str = "user", expiration_date: 
 
 
 def change_password(state: AppState, who: str, password: str) -> Row:
-    """Set a person's password (and lift a login lock from failed attempts)."""
+    """Set a person's password (and lift a login lock from failed attempts); their sessions end."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AdminError(f"Password is too short (at least {MIN_PASSWORD_LENGTH} characters).")
     hashed = hash_password(password, state.settings.bcrypt_rounds)
@@ -70,6 +72,8 @@ def change_password(state: AppState, who: str, password: str) -> Row:
         tx.update(s.person, {"password": hashed, "login_failed_attemps": 0, "last_login_failed": None,
                              "updated_at": now()}, p.id == person["id"])
         tx.emit("person:update", {"person_id": person["id"]})
+        # as an admin's change over the API: the person's sessions end, the audit trail and a notice say so
+        password_changed(tx, state, person["id"], reason="changed_by_admin")
     state.invalidate_auth()
     return {"id": person["id"], "email": person["email"], "password_changed": True}
 
@@ -99,5 +103,9 @@ def disable_2fa(state: AppState, who: str) -> Row:
     with state.write() as tx:
         person = _find(tx, who)
         tx.update(s.person, {**{c.name: _cleared(c) for c in columns}, "updated_at": now()}, p.id == person["id"])
+        # the codes mailed and the WebAuthn challenges still pending go too, as with the API's route
+        tx.delete(s.auth_challenge, s.auth_challenge.c.person_id == person["id"],
+                  s.auth_challenge.c.kind.in_(["email_otp", "fido_register", "fido_login"]))
+        audit.write(tx, person["id"], event="2fa", reason="disabled_by_admin")
         tx.emit("person:update", {"person_id": person["id"]})
     return {"id": person["id"], "email": person["email"], "cleared": [c.name for c in columns]}
