@@ -149,14 +149,12 @@ def create_app(settings: Settings | None = None, *, prepare_database: bool = Tru
     app.state.foxtrack = state
     _install_error_handlers(app)
 
-    from foxtrack import _routing, openapi, routes
+    from foxtrack import _routing, features, openapi
     from foxtrack.events import RealtimeServer
 
     openapi.install(app)  # the described document, built on its first request
-    _routing.install(app, routes.routers())
-    from foxtrack.features import crud_policies
-
-    state.extras["crud_policies"] = crud_policies()
+    _routing.install(app, features.routers())
+    state.extras["crud_policies"] = features.crud_policies()
     manager = None
     if settings.redis_url:
         import socketio

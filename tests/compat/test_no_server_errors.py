@@ -17,7 +17,7 @@ import requests
 
 from foxtrack.core.models import MODELS
 from foxtrack.openapi._reads import params_read_by, query_names
-from foxtrack.routes import routers
+from foxtrack.features import routers
 from foxtrack.testing import RunningServer, drop_postgres, postgres_url, start_server
 
 BODIES: list[Any] = [{}, [], "text", {"name": 5}, {"name": None, "task_ids": "x", "entity_id": "x"},

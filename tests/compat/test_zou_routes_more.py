@@ -154,16 +154,18 @@ def test_shotgun_import_creates_then_updates_a_whole_production(server: RunningS
     assert sam["desktop_login"] == f"sam{tag}" and "password" not in sam
     assert by_email[f"ari-{tag}@studio.test"]["active"] is False
     sam_full = admin.get(f"data/persons/{sam['id']}?relations=true").json()
-    departments = {d["id"]: d["name"] for d in gazu.person.all_departments()}
-    assert [departments[d] for d in sam_full["departments"]] == [f"Anim{tag}"]
+    departments = {d["id"]: d for d in gazu.person.all_departments()}
+    assert [departments[d]["name"] for d in sam_full["departments"]] == [f"Anim{tag}"]
+    assert departments[sam_full["departments"][0]]["color"] == "#000000"  # a colour, as Zou's import gives
 
     projects = admin.post("import/shotgun/projects", sg["projects"])
     assert projects.status_code == 200, projects.text
     [project] = projects.json()
     assert project["type"] == "Project" and project["name"] == f"SG Show {tag}"
     assert project["shotgun_id"] == ids["project"] and project["data"] == {"sg_description": "From ShotGrid"}
-    statuses = {st["id"]: st["name"] for st in gazu.client.get("data/project-status")}
-    assert statuses[project["project_status_id"]] == "Active"
+    statuses = {st["id"]: st for st in gazu.client.get("data/project-status")}
+    assert statuses[project["project_status_id"]]["name"] == "Active"
+    assert statuses[project["project_status_id"]]["color"] == "#000000"
 
     connections = admin.post("import/shotgun/project-connections", sg["project-connections"])
     assert connections.status_code == 200 and [p["id"] for p in connections.json()] == [project["id"]]

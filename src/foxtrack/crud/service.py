@@ -174,9 +174,9 @@ def insert(tx: Tx, model: Model, values: Row, relations: dict[str, list[str]] | 
         row["id"] = new_id()
     row["created_at"] = row.get("created_at") or stamp
     row["updated_at"] = stamp
-    check_values(model.table, values)
     missing_required(model, row)
-    # parameters bound at execution: the INSERT is compiled once per column set, not built per row
+    # values checked against their columns by ``tx.insert``; parameters bound at execution: the
+    # INSERT is compiled once per column set, not built per row
     tx.insert(model.table, {k: v for k, v in row.items() if k in model.column_names})
     if relations:
         write_relations(tx, model, row["id"], relations, replace=False)
@@ -188,7 +188,7 @@ def insert(tx: Tx, model: Model, values: Row, relations: dict[str, list[str]] | 
 
 
 def update_row(tx: Tx, model: Model, item_id: str, values: Row) -> None:
-    check_values(model.table, values)
+    """Set ``values`` on one row (checked against their columns by ``tx.update``)."""
     values = dict(values)
     values["updated_at"] = now()
     tx.update(model.table, values, model.table.c.id == item_id)

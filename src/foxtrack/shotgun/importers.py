@@ -168,11 +168,16 @@ def _persons(imp: Import, entries: list[Any]) -> list[Row]:
     return out
 
 
+# departments and project statuses made by an import get a colour, as in Zou (their colour column is
+# required there: a null one breaks clients that read it as a string)
+IMPORTED_COLOR = "#000000"
+
+
 def _department(imp: Import, name: str, color: str | None) -> str:
     found = _id_of(imp.tx, s.department, s.department.c.name == name)
     if found is not None:
         return found
-    values: Row = {"name": name} if color is None else {"name": name, "color": color}
+    values = {"name": name, "color": color or IMPORTED_COLOR}
     return str(imp.save(MODELS["departments"], None, values, "department")["id"])
 
 
@@ -181,7 +186,8 @@ def _projects(imp: Import, entries: list[Any]) -> list[Row]:
     for entry in entries:
         name = entry.get("sg_status") if isinstance(entry, dict) else None
         if isinstance(name, str) and name not in statuses:
-            statuses[name] = str(imp.save(MODELS["project-status"], None, {"name": name}, "project-status")["id"])
+            statuses[name] = str(imp.save(MODELS["project-status"], None, {"name": name, "color": IMPORTED_COLOR},
+                                          "project-status")["id"])
     out = []
     for entry in _each(entries):
         with imp.entry():

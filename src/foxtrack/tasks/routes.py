@@ -63,12 +63,6 @@ def project_tasks(project_id: str, request: Request, ctx: Ctx) -> Response:
     return ok(service.project_tasks(ctx, project_id, page.page if page else 0, page.limit if page else 0))
 
 
-@router.get("/data/persons/{person_id}/tasks")
-def person_tasks(person_id: str, ctx: Ctx) -> Response:
-    """Unfinished tasks assigned to a person in open projects."""
-    return ok(service.person_tasks(ctx, person_id))
-
-
 @router.post("/actions/projects/{project_id}/task-types/{task_type_id}/shots/create-tasks")
 def create_shot_tasks(payload: JsonAny, project_id: str, task_type_id: str, request: Request, ctx: Ctx) -> Response:
     """Create a task of this type for the given shots (all shots of the project when none)."""

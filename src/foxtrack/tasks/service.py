@@ -128,26 +128,6 @@ def project_tasks(ctx: RequestContext, project_id: str, page: int, limit: int) -
         return rows
 
 
-def person_tasks(ctx: RequestContext, person_id: str) -> list[Row]:
-    """Unfinished tasks of a person in open projects."""
-    with ctx.read() as conn:
-        q.load(conn, PERSON, person_id)
-        if not ctx.is_manager and person_id != ctx.person_id:
-            raise Forbidden()
-        link = s.task_person_link
-        open_projects = sa.select(s.project.c.id).join(
-            s.project_status, s.project_status.c.id == s.project.c.project_status_id
-        ).where(s.project_status.c.name == "Open")
-        tasks = q.tasks_with_names(
-            conn,
-            s.task.c.id.in_(sa.select(link.c.task_id).where(link.c.person_id == person_id)),
-            s.task_status.c.is_done.isnot(True),
-            s.task.c.project_id.in_(open_projects),
-        )
-        TASK.add_relations(conn, tasks)
-    return tasks
-
-
 def person_related_tasks(ctx: RequestContext, person_id: str, task_type_id: str) -> list[Row]:
     """Tasks of a type on the entities of open projects where the person is assigned to any task."""
     with ctx.read() as conn:
