@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from foxtrack.cli import app
 from foxtrack.db import schema as s
-from foxtrack.testing import RunningServer, drop_postgres, moto_server, postgres_url
+from foxtrack.testing import RunningServer, drop_postgres, free_port, moto_server, postgres_url
 
 
 def run(*args: str, code: int = 0, env: dict[str, str] | None = None) -> Any:
@@ -200,3 +200,16 @@ def test_files_to_s3_and_back(s3_endpoint: str, tmp_path: Path) -> None:
         assert (back / "files" / bucket / prefix / key[:3] / key[3:6] / key).read_bytes() == data
     assert "No bucket" in run("upload-files-to-cloud-storage", "--data-dir", str(tmp_path), code=1,
                               env={"FOXTRACK_S3_BUCKET": ""})
+
+
+def test_unreachable_s3_is_refused_with_the_reason(tmp_path: Path) -> None:
+    key = str(uuid.uuid4())
+    stored = tmp_path / "files" / "pictures" / "thumbnails" / key[:3] / key[3:6] / key
+    stored.parent.mkdir(parents=True)
+    stored.write_bytes(b"thumb")
+    env = {"FOXTRACK_S3_ACCESS_KEY": "test", "FOXTRACK_S3_SECRET_KEY": "test"}
+    closed = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    for command in ("upload-files-to-cloud-storage", "download-files-from-cloud-storage"):
+        said = run(command, "--bucket", "studio-files", "--endpoint-url", closed, "--data-dir", str(tmp_path),
+                   code=1, env=env)
+        assert f"S3 ({closed}, bucket studio-files): Could not connect" in said, said

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from foxtrack.admin._progress import Progress, Silent
 from foxtrack.admin.errors import AdminError
@@ -34,9 +37,24 @@ def cloud(settings: Settings) -> S3Storage:
     return S3Storage.from_settings(settings)
 
 
+@contextmanager
+def s3_errors(settings: Settings) -> Iterator[None]:
+    """An S3 that cannot be reached, refuses the keys or has none to offer ends the command with the reason
+    (botocore's own message), not a traceback."""
+    try:
+        yield
+    except (BotoCoreError, ClientError) as exc:
+        where = settings.s3_endpoint_url or "AWS S3"
+        raise AdminError(f"S3 ({where}, bucket {settings.s3_bucket}): {exc}") from None
+
+
 def upload_to_cloud(settings: Settings, days: int | None = None, progress: Progress | None = None) -> dict[str, Any]:
     """Copy the local files (changed in the last ``days`` days, or all) into the bucket."""
-    progress = progress or Silent()
+    with s3_errors(settings):
+        return _upload(settings, days, progress or Silent())
+
+
+def _upload(settings: Settings, days: int | None, progress: Progress) -> dict[str, Any]:
     target = cloud(settings)
     since = time.time() - days * 86400 if days else None
     files = list(local_files(settings.files_dir, since))
@@ -65,7 +83,11 @@ def _cloud_keys(target: S3Storage) -> Iterator[tuple[str, str, str, int]]:
 
 def download_from_cloud(settings: Settings, progress: Progress | None = None) -> dict[str, Any]:
     """Copy the bucket's files into the local storage (``<data dir>/files``)."""
-    progress = progress or Silent()
+    with s3_errors(settings):
+        return _download(settings, progress or Silent())
+
+
+def _download(settings: Settings, progress: Progress) -> dict[str, Any]:
     source = cloud(settings)
     local = LocalStorage(settings.files_dir)
     keys = list(_cloud_keys(source))
