@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import gazu
@@ -17,41 +18,37 @@ import pytest
 import requests
 from soft_webauthn import SoftWebauthnDevice
 
-from foxtrack.testing import RunningServer, drop_postgres, free_port, postgres_url, start_server
-from tests.compat.auth_helpers import BROWSER, PASSWORD, Mailbox, bearer, call, code_in, login, new_person, token_of
+from foxtrack.testing import ADMIN_EMAIL, RunningServer
+from tests.compat.auth_helpers import (
+    BROWSER,
+    DATABASES,
+    PASSWORD,
+    Authenticator,
+    Mailbox,
+    bearer,
+    call,
+    code_in,
+    live_server,
+    login,
+    new_person,
+    token_of,
+)
 
 MAX_FAILURES = 5
 
 
 @pytest.fixture(scope="module")
 def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox(free_port()).start()
-    try:
+    with Mailbox() as box:
         yield box
-    finally:
-        box.stop()
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=DATABASES)
 def server(request: pytest.FixtureRequest, mailbox: Mailbox) -> Iterator[RunningServer]:
-    url = None
-    if request.param == "postgresql":
-        url = postgres_url()
-        if url is None:
-            pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
-    from foxtrack.testing import ADMIN_EMAIL
-
-    srv = start_server(database_url=url, env={
-        "FOXTRACK_SMTP_HOST": "127.0.0.1", "FOXTRACK_SMTP_PORT": str(mailbox.controller.port),
-        "FOXTRACK_SMTP_TLS": "none", "FOXTRACK_SMTP_FROM": "kitsu@studio.test",
-        "FOXTRACK_ENFORCE_2FA": "true", "FOXTRACK_ENFORCE_2FA_EXEMPT": ADMIN_EMAIL,
-        "FOXTRACK_LOGIN_MAX_FAILURES": str(MAX_FAILURES), "FOXTRACK_MEDIA_WORKERS": "0"})
-    try:
+    with live_server(request.param, {**mailbox.server_env(), "FOXTRACK_ENFORCE_2FA": "true",
+                                     "FOXTRACK_ENFORCE_2FA_EXEMPT": ADMIN_EMAIL,
+                                     "FOXTRACK_LOGIN_MAX_FAILURES": str(MAX_FAILURES)}) as srv:
         yield srv
-    finally:
-        srv.stop()
-        if url:
-            drop_postgres(url)
 
 
 @pytest.fixture(scope="module")
@@ -87,11 +84,10 @@ def _mfa_person(server: RunningServer, boss: str) -> tuple[dict[str, Any], str]:
     return person, token_of(server.api, person["email"])
 
 
-def _enable_totp(server: RunningServer, token: str) -> tuple[str, list[str]]:
-    setup = call(server.api, token, "PUT", "auth/totp")
-    secret = setup["otp_secret"]
-    codes = call(server.api, token, "POST", "auth/totp", json={"totp": pyotp.TOTP(secret).now()})["otp_recovery_codes"]
-    return secret, codes
+def _enable_totp(server: RunningServer, token: str) -> tuple[Authenticator, list[str]]:
+    app = Authenticator(call(server.api, token, "PUT", "auth/totp")["otp_secret"])
+    codes = call(server.api, token, "POST", "auth/totp", json={"totp": app.code()})["otp_recovery_codes"]
+    return app, codes
 
 
 def test_totp_login_flags_and_recovery_codes(server: RunningServer, boss: str) -> None:
@@ -103,7 +99,8 @@ def test_totp_login_flags_and_recovery_codes(server: RunningServer, boss: str) -
     if pyotp.TOTP(setup["otp_secret"]).verify("000000", valid_window=1):
         pytest.skip("the clock made 000000 a right code")
     assert wrong.status_code == 400 and wrong.json()["wrong_OTP"] is True
-    enabled = call(server.api, token, "POST", "auth/totp", json={"totp": pyotp.TOTP(setup["otp_secret"]).now()})
+    app = Authenticator(setup["otp_secret"])
+    enabled = call(server.api, token, "POST", "auth/totp", json={"totp": app.code()})
     codes = enabled["otp_recovery_codes"]
     assert len(codes) == 16 and len(set(codes)) == 16
     again = requests.put(f"{server.api}/auth/totp", headers=bearer(token), timeout=30)
@@ -119,7 +116,7 @@ def test_totp_login_flags_and_recovery_codes(server: RunningServer, boss: str) -
     assert bad.status_code == 400 and bad.json()["wrong_OTP"] is True and "access_token" not in bad.json()
     # gazu sends the code with the password
     client = gazu.client.create_client(server.api)
-    gazu.log_in(person["email"], PASSWORD, totp=pyotp.TOTP(setup["otp_secret"]).now(), client=client)
+    gazu.log_in(person["email"], PASSWORD, totp=app.code(), client=client)
     assert gazu.client.get_current_user(client=client)["id"] == person["id"]
 
     # a recovery code logs in once
@@ -131,7 +128,7 @@ def test_totp_login_flags_and_recovery_codes(server: RunningServer, boss: str) -
     refused = requests.put(f"{server.api}/auth/recovery-codes", json={}, headers=bearer(token), timeout=30)
     assert refused.status_code == 400 and refused.json()["wrong_OTP"] is True
     fresh = call(server.api, token, "PUT", "auth/recovery-codes",
-                 json={"totp": pyotp.TOTP(setup["otp_secret"]).now()})["otp_recovery_codes"]
+                 json={"totp": app.code()})["otp_recovery_codes"]
     assert len(fresh) == 16 and not set(fresh) & set(codes)
     assert login(server.api, person["email"], recovery_code=codes[1]).status_code == 400
     assert login(server.api, person["email"], recovery_code=fresh[0]).status_code == 200
@@ -151,13 +148,43 @@ def test_totp_login_flags_and_recovery_codes(server: RunningServer, boss: str) -
 
 def test_wrong_codes_are_throttled_like_passwords(server: RunningServer, boss: str) -> None:
     person, token = _mfa_person(server, boss)
-    secret, _codes = _enable_totp(server, token)
-    right = pyotp.TOTP(secret)
-    guesses = [f"{n:06d}" for n in range(1, 40) if not right.verify(f"{n:06d}", valid_window=1)][:MAX_FAILURES]
+    app, _codes = _enable_totp(server, token)
+    guesses = [f"{n:06d}" for n in range(1, 40) if not app.totp.verify(f"{n:06d}", valid_window=1)][:MAX_FAILURES]
     for guess in guesses:
         assert login(server.api, person["email"], totp=guess).json().get("wrong_OTP") is True
-    locked = login(server.api, person["email"], totp=right.now())
+    locked = login(server.api, person["email"], totp=app.code())
     assert locked.status_code == 400 and locked.json().get("too_many_failed_login_attemps") is True
+
+
+def test_a_totp_code_proves_once(server: RunningServer, boss: str) -> None:
+    """The code that turned TOTP on, or logged in, is refused for the rest of its validity window (to
+    log in, or to turn TOTP off), with Zou's wrong_OTP; a code of a later step works."""
+    person, token = _mfa_person(server, boss)
+    app = Authenticator(call(server.api, token, "PUT", "auth/totp")["otp_secret"])
+    enabling = app.code()
+    call(server.api, token, "POST", "auth/totp", json={"totp": enabling})
+    replayed = login(server.api, person["email"], totp=enabling)
+    assert replayed.status_code == 400 and replayed.json()["wrong_OTP"] is True, replayed.text
+    assert "access_token" not in replayed.json()
+    first = app.code()
+    assert login(server.api, person["email"], totp=first).status_code == 200
+    again = login(server.api, person["email"], totp=first)
+    assert again.status_code == 400 and again.json()["wrong_OTP"] is True
+    off = requests.delete(f"{server.api}/auth/totp", json={"totp": first}, headers=bearer(token), timeout=30)
+    assert off.status_code == 400 and off.json()["wrong_OTP"] is True
+    call(server.api, token, "DELETE", "auth/totp", json={"totp": app.code()})
+    assert login(server.api, person["email"]).status_code == 200
+
+
+def test_one_code_sent_at_once_logs_in_once(server: RunningServer, boss: str) -> None:
+    """Four logins with the same right code at the same moment: one gets in."""
+    person, token = _mfa_person(server, boss)
+    app, _codes = _enable_totp(server, token)
+    code = app.code()
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: login(server.api, person["email"], totp=code), range(4)))
+    assert sorted(a.status_code for a in answers) == [200, 400, 400, 400], [a.text for a in answers]
+    assert all(a.json().get("wrong_OTP") is True for a in answers if a.status_code == 400)
 
 
 def test_email_otp_through_a_real_mail_server(server: RunningServer, boss: str, mailbox: Mailbox) -> None:

@@ -15,45 +15,35 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from foxtrack.testing import RunningServer, drop_postgres, free_port, postgres_url, start_server
-from tests.compat.auth_helpers import PASSWORD, Mailbox, bearer, call, login, new_person, self_signed, text_of, token_of
+from foxtrack.testing import RunningServer
+from tests.compat.auth_helpers import (
+    DATABASES,
+    PASSWORD,
+    Mailbox,
+    bearer,
+    call,
+    live_server,
+    login,
+    new_person,
+    text_of,
+    token_of,
+)
 
-SMTP_USER, SMTP_PASSWORD = "foxtrack", "smtp-secret"
 RESET_SECONDS = 3.0
 
 
 @pytest.fixture(scope="module")
 def mailbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mailbox]:
-    certs = self_signed(tmp_path_factory.mktemp("smtp-tls"))
-    box = Mailbox(free_port(), cert_dir=certs, user=SMTP_USER, password=SMTP_PASSWORD).start()
-    box.cert_file = certs / "cert.pem"  # type: ignore[attr-defined]
-    try:
+    with Mailbox(tls_folder=tmp_path_factory.mktemp("smtp-tls"), user="foxtrack", password="smtp-secret") as box:
         yield box
-    finally:
-        box.stop()
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=DATABASES)
 def server(request: pytest.FixtureRequest, mailbox: Mailbox) -> Iterator[RunningServer]:
-    url = None
-    if request.param == "postgresql":
-        url = postgres_url()
-        if url is None:
-            pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
-    cert: Path = mailbox.cert_file  # type: ignore[attr-defined]
-    srv = start_server(database_url=url, env={
-        "FOXTRACK_SMTP_HOST": "127.0.0.1", "FOXTRACK_SMTP_PORT": str(mailbox.controller.port),
-        "FOXTRACK_SMTP_TLS": "starttls", "FOXTRACK_SMTP_CA_FILE": str(cert),
-        "FOXTRACK_SMTP_USER": SMTP_USER, "FOXTRACK_SMTP_PASSWORD": SMTP_PASSWORD,
-        "FOXTRACK_SMTP_FROM": "kitsu@studio.test", "FOXTRACK_DOMAIN_NAME": "kitsu.studio.test",
-        "FOXTRACK_DOMAIN_PROTOCOL": "https", "FOXTRACK_RESET_TOKEN_MINUTES": str(RESET_SECONDS / 60),
-        "FOXTRACK_MEDIA_WORKERS": "0"})
-    try:
+    with live_server(request.param, {**mailbox.server_env(), "FOXTRACK_DOMAIN_NAME": "kitsu.studio.test",
+                                     "FOXTRACK_DOMAIN_PROTOCOL": "https",
+                                     "FOXTRACK_RESET_TOKEN_MINUTES": str(RESET_SECONDS / 60)}) as srv:
         yield srv
-    finally:
-        srv.stop()
-        if url:
-            drop_postgres(url)
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,10 @@ devices, and recovery codes for when the others are lost.
 A person's factors live on their ``person`` row (``totp_*``, ``email_otp_*``, ``fido_*``,
 ``otp_recovery_codes``, ``preferred_two_factor_authentication``). Emailed codes and WebAuthn
 challenges are short-lived rows of ``auth_challenge``, each used once; codes and recovery codes are
-kept only as keyed hashes. The routes are in ``auth.twofactor_routes``; a login checks the factor
-given with it through ``check_second_factor``.
+kept only as keyed hashes. A TOTP code proves once: the person's last accepted time step
+(``person.totp_last_step``) only moves forward, so a code seen once (by a login, or to turn 2FA on or
+off) is refused for the rest of its validity window. The routes are in ``auth.twofactor_routes``; a
+login checks the factor given with it through ``check_second_factor``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -65,7 +68,7 @@ def wrong_otp(message: str = "OTP verification failed.") -> TwoFactorError:
 # ----------------------------------------------------------------------------- the person's factors
 
 PERSON_2FA = (s.person.c.id, s.person.c.email, s.person.c.first_name, s.person.c.last_name, s.person.c.active,
-              s.person.c.totp_enabled, s.person.c.totp_secret, s.person.c.email_otp_enabled,
+              s.person.c.totp_enabled, s.person.c.totp_secret, s.person.c.totp_last_step, s.person.c.email_otp_enabled,
               s.person.c.fido_enabled, s.person.c.fido_credentials, s.person.c.otp_recovery_codes,
               s.person.c.preferred_two_factor_authentication)
 
@@ -162,33 +165,45 @@ def renew_recovery_codes(tx: Tx, state: AppState, person: Row) -> list[str]:
 
 # ----------------------------------------------------------------------------- TOTP
 
-def totp_ok(secret: str | None, code: str) -> bool:
+TOTP_WINDOW = 1  # steps of 30 seconds accepted either side of now (clock drift, typing time)
+
+
+def totp_step(secret: str | None, code: str, at: float | None = None) -> int | None:
+    """The time step (``timecode``) whose code ``code`` is, within the window around ``at``, or None."""
+    code = (code or "").strip().replace(" ", "")
     if not secret or not code:
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(time.time() if at is None else at)
+    for step in range(current - TOTP_WINDOW, current + TOTP_WINDOW + 1):
+        if hmac.compare_digest(code, totp.generate_otp(step)):
+            return step
+    return None
+
+
+def use_totp(tx: Tx, person: Row, code: str) -> bool:
+    """Whether ``code`` is a right TOTP code of the person not used before: its step is taken in one
+    conditional UPDATE, so two requests with the same code cannot both pass."""
+    step = totp_step(person.totp_secret, code)
+    if step is None:
         return False
-    return bool(pyotp.TOTP(secret).verify(code.strip().replace(" ", ""), valid_window=1))
+    p = s.person.c
+    return tx.update(s.person, {"totp_last_step": step}, p.id == person.id,
+                     sa.or_(p.totp_last_step.is_(None), p.totp_last_step < step)) > 0
 
 
 def pre_enable_totp(tx: Tx, state: AppState, person: Row) -> dict[str, str]:
     if person.totp_enabled:
-        raise TwoFactorError("TOTP already enabled.")
+        raise TwoFactorError(ALREADY_ENABLED["totp"])
     secret = pyotp.random_base32(32)
-    tx.update(s.person, {"totp_secret": secret, "updated_at": now()}, s.person.c.id == person.id)
+    tx.update(s.person, {"totp_secret": secret, "totp_last_step": None, "updated_at": now()},
+              s.person.c.id == person.id)
     issuer = state.settings.fido_rp_name or "Kitsu"
     uri = pyotp.TOTP(secret).provisioning_uri(name=person.email or person.id, issuer_name=issuer)
     # Zou's key is spelt "provisionning"; both spellings are given
     return {"totp_provisionning_uri": uri, "totp_provisioning_uri": uri, "otp_secret": secret}
 
 
-def enable_totp(tx: Tx, state: AppState, person: Row, code: str) -> list[str] | None:
-    if person.totp_enabled:
-        raise TwoFactorError("TOTP already enabled.")
-    if not totp_ok(person.totp_secret, code):
-        raise wrong_otp("TOTP verification failed.")
-    return _after_enable(tx, state, person, "totp", {"totp_enabled": True})
-
-
-def disable_totp(tx: Tx, person: Row) -> None:
-    _after_disable(tx, person, "totp", {"totp_enabled": False, "totp_secret": None})
 
 
 # ----------------------------------------------------------------------------- email one-time codes
@@ -244,20 +259,34 @@ def email_otp_ok(tx: Tx, state: AppState, person: Row, code: str) -> bool:
 
 def pre_enable_email_otp(tx: Tx, state: AppState, person: Row) -> None:
     if person.email_otp_enabled:
-        raise TwoFactorError("OTP by email already enabled.")
+        raise TwoFactorError(ALREADY_ENABLED["email_otp"])
     send_email_otp(tx, state, person)
 
 
-def enable_email_otp(tx: Tx, state: AppState, person: Row, code: str) -> list[str] | None:
-    if person.email_otp_enabled:
-        raise TwoFactorError("OTP by email already enabled.")
-    if not email_otp_ok(tx, state, person, code):
-        raise wrong_otp("OTP by email verification failed.")
-    return _after_enable(tx, state, person, "email_otp", {"email_otp_enabled": True})
+# ----------------------------------------------------------------------------- a code's factor on and off
+
+ALREADY_ENABLED = {"totp": "TOTP already enabled.", "email_otp": "OTP by email already enabled."}
+NOT_VERIFIED = {"totp": "TOTP verification failed.", "email_otp": "OTP by email verification failed."}
+NOT_ENABLED = {"totp": "TOTP not enabled.", "email_otp": "OTP by email not enabled.", "fido": "FIDO not enabled."}
+# what turning a factor off clears (FIDO devices go one by one: ``unregister_fido``)
+DISABLED = {"totp": {"totp_enabled": False, "totp_secret": None, "totp_last_step": None},
+            "email_otp": {"email_otp_enabled": False, "email_otp_secret": None}}
 
 
-def disable_email_otp(tx: Tx, person: Row) -> None:
-    _after_disable(tx, person, "email_otp", {"email_otp_enabled": False, "email_otp_secret": None})
+def enable(tx: Tx, state: AppState, person: Row, factor: str, code: str) -> list[str] | None:
+    """Turn ``factor`` (``totp`` or ``email_otp``) on with a code of it (the app's, or the one just
+    mailed); the recovery codes when it is the person's first factor."""
+    if getattr(person, f"{factor}_enabled"):
+        raise TwoFactorError(ALREADY_ENABLED[factor])
+    proved = use_totp(tx, person, code) if factor == "totp" else email_otp_ok(tx, state, person, code)
+    if not proved:
+        raise wrong_otp(NOT_VERIFIED[factor])
+    return _after_enable(tx, state, person, factor, {f"{factor}_enabled": True})
+
+
+def disable(tx: Tx, person: Row, factor: str) -> None:
+    """Turn ``factor`` (``totp`` or ``email_otp``) off."""
+    _after_disable(tx, person, factor, dict(DISABLED[factor]))
 
 
 # ----------------------------------------------------------------------------- FIDO / WebAuthn
@@ -372,10 +401,10 @@ def factor_given(body: dict[str, Any]) -> bool:
 
 def check_second_factor(tx: Tx, state: AppState, person: Row, body: dict[str, Any], rp: RelyingParty | None) -> str | None:
     """The factor of ``body`` that proves the person (``totp``, ``email_otp``, ``fido``, ``recovery_code``),
-    or None. A code is used up by a success (email codes, recovery codes, WebAuthn challenges)."""
+    or None. A code is used up by a success (TOTP steps, email codes, recovery codes, WebAuthn challenges)."""
     totp, email_otp = body.get("totp"), body.get("email_otp")
     fido, recovery = body.get("fido_authentication_response"), body.get("recovery_code")
-    if totp and person.totp_enabled and totp_ok(person.totp_secret, str(totp)):
+    if totp and person.totp_enabled and use_totp(tx, person, str(totp)):
         return "totp"
     if email_otp and person.email_otp_enabled and email_otp_ok(tx, state, person, str(email_otp)):
         return "email_otp"

@@ -10,6 +10,7 @@ the person is logged in. Every change is written to the audit trail (``auth.audi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,7 +20,7 @@ from starlette.responses import Response
 from foxtrack.auth import audit, twofactor
 from foxtrack.auth.twofactor import RelyingParty, TwoFactorError
 from foxtrack.core import permissions as perm
-from foxtrack.core.context import AppState, Ctx, RequestContext, app_state
+from foxtrack.core.context import AppState, Ctx, RequestContext, Tx, app_state
 from foxtrack.core.errors import validation_error
 from foxtrack.core.http import JsonBody
 from foxtrack.core.jsonutil import ok
@@ -56,6 +57,34 @@ def _proved(ctx: RequestContext, request: Request, body: dict[str, Any]) -> Any:
     return person
 
 
+def _turn_on(ctx: RequestContext, request: Request, body: dict[str, Any], factor: str) -> Response:
+    """The POST of a code's factor: on with a code of it (the body's ``totp`` or ``email_otp``), audited."""
+    perm.require_person(ctx)
+    with ctx.write() as tx:
+        codes = twofactor.enable(tx, ctx.state, twofactor.load(tx, ctx.person_id), factor,
+                                 str(body.get(factor) or ""))
+    _audit(ctx, request, f"{factor}_enabled")
+    return ok({"otp_recovery_codes": codes})
+
+
+def _turn_off(ctx: RequestContext, request: Request, body: dict[str, Any], factor: str,
+              change: Callable[[Tx, Any], None] | None = None, reason: str = "") -> Response:
+    """The DELETE of a factor: it must be on, the caller proves themself with a second factor, then
+    ``change`` (by default: the factor turned off) and its audit line (``<factor>_disabled``)."""
+    with ctx.read() as conn:
+        if not getattr(twofactor.load(conn, ctx.person_id), f"{factor}_enabled"):
+            raise TwoFactorError(twofactor.NOT_ENABLED[factor])
+    _proved(ctx, request, body)
+    with ctx.write() as tx:
+        person = twofactor.load(tx, ctx.person_id)
+        if change is None:
+            twofactor.disable(tx, person, factor)
+        else:
+            change(tx, person)
+    _audit(ctx, request, reason or f"{factor}_disabled")
+    return ok({"success": True})
+
+
 def _person_by_email(state: AppState, email: Any) -> Any:
     if not isinstance(email, str) or not email:
         raise validation_error({"email": "Field required"})
@@ -80,24 +109,13 @@ def pre_enable_totp(request: Request, ctx: Ctx) -> Response:
 @router.post("/auth/totp")
 def enable_totp(payload: JsonBody, request: Request, ctx: Ctx) -> Response:
     """Turn TOTP on with a code of the authenticator app (``totp``)."""
-    perm.require_person(ctx)
-    with ctx.write() as tx:
-        codes = twofactor.enable_totp(tx, ctx.state, twofactor.load(tx, ctx.person_id), str(payload.get("totp") or ""))
-    _audit(ctx, request, "totp_enabled")
-    return ok({"otp_recovery_codes": codes})
+    return _turn_on(ctx, request, payload, "totp")
 
 
 @router.delete("/auth/totp")
 def disable_totp(payload: JsonBody, request: Request, ctx: Ctx) -> Response:
     """Turn TOTP off, given a valid second factor."""
-    with ctx.read() as conn:
-        if not twofactor.load(conn, ctx.person_id).totp_enabled:
-            raise TwoFactorError("TOTP not enabled.")
-    _proved(ctx, request, payload)
-    with ctx.write() as tx:
-        twofactor.disable_totp(tx, twofactor.load(tx, ctx.person_id))
-    _audit(ctx, request, "totp_disabled")
-    return ok({"success": True})
+    return _turn_off(ctx, request, payload, "totp")
 
 
 # ----------------------------------------------------------------------------- email one-time codes
@@ -126,25 +144,13 @@ def pre_enable_email_otp(request: Request, ctx: Ctx) -> Response:
 @router.post("/auth/email-otp")
 def enable_email_otp(payload: JsonBody, request: Request, ctx: Ctx) -> Response:
     """Turn codes by email on with the code just mailed (``email_otp``)."""
-    perm.require_person(ctx)
-    with ctx.write() as tx:
-        codes = twofactor.enable_email_otp(tx, ctx.state, twofactor.load(tx, ctx.person_id),
-                                           str(payload.get("email_otp") or ""))
-    _audit(ctx, request, "email_otp_enabled")
-    return ok({"otp_recovery_codes": codes})
+    return _turn_on(ctx, request, payload, "email_otp")
 
 
 @router.delete("/auth/email-otp")
 def disable_email_otp(payload: JsonBody, request: Request, ctx: Ctx) -> Response:
     """Turn codes by email off, given a valid second factor."""
-    with ctx.read() as conn:
-        if not twofactor.load(conn, ctx.person_id).email_otp_enabled:
-            raise TwoFactorError("OTP by email not enabled.")
-    _proved(ctx, request, payload)
-    with ctx.write() as tx:
-        twofactor.disable_email_otp(tx, twofactor.load(tx, ctx.person_id))
-    _audit(ctx, request, "email_otp_disabled")
-    return ok({"success": True})
+    return _turn_off(ctx, request, payload, "email_otp")
 
 
 # ----------------------------------------------------------------------------- FIDO / WebAuthn
@@ -155,7 +161,7 @@ def fido_challenge(request: Request) -> Response:
     state = app_state(request)
     person = _person_by_email(state, request.query_params.get("email"))
     if person is None or not person.fido_enabled:
-        raise TwoFactorError("FIDO not enabled.")
+        raise TwoFactorError(twofactor.NOT_ENABLED["fido"])
     with state.write(person.id) as tx:
         return ok(twofactor.fido_authentication_options(tx, person, RelyingParty.of(request, state)))
 
@@ -191,14 +197,8 @@ def unregister_fido(payload: JsonBody, request: Request, ctx: Ctx) -> Response:
     name = payload.get("device_name")
     if not isinstance(name, str) or not name:
         raise validation_error({"device_name": "Field required"})
-    with ctx.read() as conn:
-        if not twofactor.load(conn, ctx.person_id).fido_enabled:
-            raise TwoFactorError("FIDO not enabled.")
-    _proved(ctx, request, payload)
-    with ctx.write() as tx:
-        twofactor.unregister_fido(tx, twofactor.load(tx, ctx.person_id), name)
-    _audit(ctx, request, "fido_removed")
-    return ok({"success": True})
+    return _turn_off(ctx, request, payload, "fido", lambda tx, person: twofactor.unregister_fido(tx, person, name),
+                     "fido_removed")
 
 
 # ----------------------------------------------------------------------------- recovery codes
