@@ -1,4 +1,5 @@
-"""The command line: create-admin, and Zou's bcrypt hashes (cost 12) verifying as they are."""
+"""The command line: create-admin, Zou's bcrypt hashes (cost 12) verifying as they are, import-zou refusing a
+database it cannot reach."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import bcrypt
 import gazu
 
-from foxtrack.testing import start_server
+from foxtrack.testing import free_port, start_server
 
 
 def test_create_admin_then_log_in(tmp_path: Path) -> None:
@@ -38,3 +39,13 @@ def test_zou_hash_verifies(tmp_path: Path) -> None:
         assert gazu.log_in(server.email, "from-zou-1", client=c)["login"] is True
     finally:
         server.stop()
+
+
+def test_import_zou_from_an_unreachable_database_says_why(tmp_path: Path) -> None:
+    url = f"postgresql://zou:zou-secret-1@127.0.0.1:{free_port()}/zoudb"  # nothing listens there
+    run = subprocess.run([sys.executable, "-m", "foxtrack.cli", "import-zou", "--from-url", url,
+                          "--data-dir", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1, run.stderr
+    said = " ".join(run.stderr.split())
+    assert "Cannot read Zou's database at postgresql+psycopg://zou:***@127.0.0.1:" in said, said
+    assert "Connection refused" in said and "zou-secret-1" not in said and "Traceback" not in said

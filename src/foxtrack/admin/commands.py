@@ -375,6 +375,7 @@ def import_zou(
     as_json: AsJson = False, quiet: NoProgress = False,
 ) -> None:
     """Copy a Zou database (and optionally its preview files) into an empty foxtrack database."""
+    import sqlalchemy as sa
     from rich.table import Table
 
     from foxtrack.admin import imports
@@ -386,6 +387,14 @@ def import_zou(
         raise typer.Exit(2)
     settings = settings_of(data_dir, database_url)
     source = zou_import.source_engine(from_url)
+    try:
+        with source.connect():
+            pass
+    except sa.exc.SQLAlchemyError as exc:  # the URL is shown without its password
+        shown = source.url.render_as_string(hide_password=True)
+        source.dispose()
+        err.print(f"[red]Cannot read Zou's database at {shown}: {getattr(exc, 'orig', None) or exc}[/]")
+        raise typer.Exit(1) from None
     try:
         with opened(settings) as state, bars(as_json, quiet) as progress:
             result = imports.import_zou(state, source, from_url, replace, resume, progress)
