@@ -110,7 +110,7 @@ def test_totp_login_flags_and_recovery_codes(server: RunningServer, boss: str) -
     assert missing.status_code == 400
     assert missing.json() == {"error": True, "login": False, "missing_OTP": True,
                               "preferred_two_factor_authentication": "totp",
-                              "two_factor_authentication_enabled": ["totp"]}
+                              "two_factor_authentication_enabled": ["recovery_code", "totp"]}
     bad = login(server.api, person["email"], totp="123456" if pyotp.TOTP(setup["otp_secret"]).now() != "123456"
                 else "654321")
     assert bad.status_code == 400 and bad.json()["wrong_OTP"] is True and "access_token" not in bad.json()
@@ -236,7 +236,7 @@ def test_fido_with_a_software_authenticator(server: RunningServer, boss: str) ->
     assert me["user"]["fido_devices"] == ["yubi"]
 
     missing = login(server.api, person["email"]).json()
-    assert missing["missing_OTP"] is True and missing["two_factor_authentication_enabled"] == ["fido"]
+    assert missing["missing_OTP"] is True and missing["two_factor_authentication_enabled"] == ["recovery_code", "fido"]
     def fido_options() -> dict[str, Any]:
         return dict(requests.get(f"{server.api}/auth/fido", params={"email": person["email"]}, timeout=30).json())
 

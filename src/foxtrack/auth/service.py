@@ -153,7 +153,8 @@ def authenticate(state: AppState, email: str, password: str, address: str = "",
             raise _refuse(state, person_id, "missing_otp", attempt, email, {
                 "error": True, "login": False, "missing_OTP": True,
                 "preferred_two_factor_authentication": twofactor.preferred(row),
-                "two_factor_authentication_enabled": twofactor.enabled_factors(row)})
+                # Zou lists recovery codes first: Kitsu's login form offers the others from this list
+                "two_factor_authentication_enabled": ["recovery_code", *twofactor.enabled_factors(row)]})
         with state.write(person_id) as tx:
             proved = twofactor.check_second_factor(tx, state, row, attempt.second_factor, attempt.rp)
         if proved is None:  # counts as a failed attempt: the claim is kept
