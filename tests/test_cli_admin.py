@@ -80,6 +80,8 @@ def test_db_status_downgrade_upgrade(fresh_database: RunningServer) -> None:
     assert down["current"] == before["pending"][-2] and down["pending"] == [before["head"]]
     assert cli(fresh_database, "db", "status") == down
     assert cli(fresh_database, "db", "upgrade")["up_to_date"] is True
+    assert "Can't locate revision identified by 'nope'" in cli(fresh_database, "db", "upgrade", "--revision", "nope",
+                                                               code=1)
 
 
 # ----------------------------------------------------------------------------- persons

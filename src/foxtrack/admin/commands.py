@@ -109,7 +109,7 @@ def db_upgrade(revision: Annotated[str, typer.Option(help="Target revision.")] =
     from foxtrack.admin import database
 
     with opened(settings_of(data_dir, database_url), migrate=False) as state:
-        data = database.upgrade(state.engine, revision).as_dict()
+        data = run(lambda: database.upgrade(state.engine, revision).as_dict())
     report(as_json, data, _status_text(data))
 
 
@@ -120,7 +120,7 @@ def db_downgrade(revision: Annotated[str, typer.Option(help="Target revision (-1
     from foxtrack.admin import database
 
     with opened(settings_of(data_dir, database_url), migrate=False) as state:
-        data = database.downgrade(state.engine, revision).as_dict()
+        data = run(lambda: database.downgrade(state.engine, revision).as_dict())
     report(as_json, data, _status_text(data))
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from alembic import command
+from alembic.util import CommandError
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
+from foxtrack.admin.errors import AdminError
 from foxtrack.db.migrations import alembic_config
 
 
@@ -36,13 +40,24 @@ def status(engine: Engine) -> Status:
     return Status(current, head, list(reversed(pending)))
 
 
+@contextmanager
+def _alembic_refusals() -> Iterator[None]:
+    """Alembic's refusals (an unknown revision, nothing below the base) are the command's, with its words."""
+    try:
+        yield
+    except CommandError as exc:
+        raise AdminError(f"{exc} (foxtrack db status lists the revisions).") from None
+
+
 def upgrade(engine: Engine, revision: str = "head") -> Status:
-    command.upgrade(alembic_config(engine), revision)
+    with _alembic_refusals():
+        command.upgrade(alembic_config(engine), revision)
     return status(engine)
 
 
 def downgrade(engine: Engine, revision: str = "-1") -> Status:
     """Step back to ``revision`` (``-1``: the previous one). Revisions that only widened columns keep
     them; revisions that added tables drop them with their rows."""
-    command.downgrade(alembic_config(engine), revision)
+    with _alembic_refusals():
+        command.downgrade(alembic_config(engine), revision)
     return status(engine)
