@@ -1,6 +1,8 @@
 """A real SAML 2.0 identity provider for the SAML tests: pysaml2's IdP (``saml2.server.Server``: it
 parses the AuthnRequest, builds and signs the Response and its assertion with xmlsec1) behind the
-smallest WSGI front (its metadata, a login form, the HTTP-POST answer), served on loopback.
+smallest WSGI front (its metadata, a login form, the HTTP-POST answer, and an IdP-initiated login
+at ``POST /idp-initiated`` with ``username``, ``password`` and ``sp``: an answer to no request), served
+on loopback.
 
     python saml_idp.py CONFIG.json
 
@@ -96,21 +98,40 @@ def _login_form(saml_request: str, relay_state: str, error: str = "") -> str:
             "<input name='username'><input type='password' name='password'><button>Log in</button></form>")
 
 
+def _signed_post(user: dict[str, str], relay_state: str, **args: Any) -> tuple[str, list[tuple[str, str]], bytes]:
+    """The page that posts the user's signed Response (``args``: in_response_to, destination,
+    sp_entity_id...) to the SP's ACS."""
+    server = idp()
+    identity = {"mail": [user["email"]], "givenName": [user["first_name"]], "sn": [user["last_name"]]}
+    response = server.create_authn_response(
+        identity, userid=user["email"], name_id=NameID(format=NAMEID_FORMAT_EMAILADDRESS, text=user["email"]),
+        authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"},
+        sign_response=True, sign_assertion=True, **args)
+    http = server.apply_binding(BINDING_HTTP_POST, str(response), args["destination"], relay_state, response=True)
+    return "200 OK", [("Content-Type", "text/html; charset=utf-8")], str(http["data"]).encode()
+
+
 def _answer(fields: dict[str, str]) -> tuple[str, list[tuple[str, str]], bytes]:
     server = idp()
     request = server.parse_authn_request(fields["SAMLRequest"], BINDING_HTTP_REDIRECT)
     user = USERS.get(fields.get("username", ""))
     if user is None or user["password"] != fields.get("password"):
         return _page(_login_form(fields["SAMLRequest"], fields.get("RelayState", ""), "Wrong credentials"), "401 Unauthorized")
-    args = server.response_args(request.message, [BINDING_HTTP_POST])
-    identity = {"mail": [user["email"]], "givenName": [user["first_name"]], "sn": [user["last_name"]]}
-    response = server.create_authn_response(
-        identity, userid=user["email"], name_id=NameID(format=NAMEID_FORMAT_EMAILADDRESS, text=user["email"]),
-        authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"},
-        sign_response=True, sign_assertion=True, **args)
-    http = server.apply_binding(BINDING_HTTP_POST, str(response), args["destination"],
-                                fields.get("RelayState", ""), response=True)
-    return "200 OK", [("Content-Type", "text/html; charset=utf-8")], str(http["data"]).encode()
+    return _signed_post(user, fields.get("RelayState", ""), **server.response_args(request.message, [BINDING_HTTP_POST]))
+
+
+def _unsolicited(fields: dict[str, str]) -> tuple[str, list[tuple[str, str]], bytes]:
+    """An IdP-initiated login: a Response to no request, for the SP ``sp`` (its entity id)."""
+    user = USERS.get(fields.get("username", ""))
+    if user is None or user["password"] != fields.get("password"):
+        return _page("Wrong credentials", "401 Unauthorized")
+    acs = idp().metadata.assertion_consumer_service(fields["sp"], BINDING_HTTP_POST)[0]["location"]
+    return _signed_post(user, "", in_response_to=None, destination=acs, sp_entity_id=fields["sp"])
+
+
+def _form(environ: dict[str, Any]) -> dict[str, str]:
+    size = int(environ.get("CONTENT_LENGTH") or 0)
+    return {k: v[0] for k, v in parse_qs(environ["wsgi.input"].read(size).decode()).items()}
 
 
 def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
@@ -122,9 +143,9 @@ def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         idp().parse_authn_request(query["SAMLRequest"], BINDING_HTTP_REDIRECT)  # refuses a bad request
         status, headers, body = _page(_login_form(query["SAMLRequest"], query.get("RelayState", "")))
     elif path == "/sso/login" and method == "POST":
-        size = int(environ.get("CONTENT_LENGTH") or 0)
-        form = {k: v[0] for k, v in parse_qs(environ["wsgi.input"].read(size).decode()).items()}
-        status, headers, body = _answer(form)
+        status, headers, body = _answer(_form(environ))
+    elif path == "/idp-initiated" and method == "POST":
+        status, headers, body = _unsolicited(_form(environ))
     else:
         status, headers, body = "404 Not Found", [("Content-Type", "text/plain")], b"not found"
     start_response(status, headers)

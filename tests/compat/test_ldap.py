@@ -21,8 +21,9 @@ from foxtrack.config import Settings
 from foxtrack.core.context import AppState
 from foxtrack.db.engine import migrate
 from foxtrack.db.seed import create_admin, ensure_reference_data
-from foxtrack.testing import RunningServer, drop_postgres, postgres_url, start_server
+from foxtrack.testing import RunningServer
 from foxtrack.testing.slapd import ROOT_DN, SUFFIX, RunningSlapd, missing, ssha, start_slapd
+from tests.compat.auth_helpers import DATABASES, live_server
 
 PEOPLE = f"ou=people,{SUFFIX}"
 ROOT_PASSWORD = "directory-admin"
@@ -74,20 +75,10 @@ def ldap_env(directory: RunningSlapd, **extra: str) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=DATABASES)
 def server(request: pytest.FixtureRequest, slapd: RunningSlapd) -> Iterator[RunningServer]:
-    url = None
-    if request.param == "postgresql":
-        url = postgres_url()
-        if url is None:
-            pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
-    srv = start_server(database_url=url, env=ldap_env(slapd))
-    try:
+    with live_server(request.param, ldap_env(slapd)) as srv:
         yield srv
-    finally:
-        srv.stop()
-        if url:
-            drop_postgres(url)
 
 
 def sync_command(server: RunningServer, directory: RunningSlapd) -> str:

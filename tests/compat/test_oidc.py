@@ -5,26 +5,18 @@ live foxtrack, SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 import requests
 
-from foxtrack.testing import ADMIN_EMAIL, RunningServer, drop_postgres, free_port, postgres_url, start_server, stop_process
+from foxtrack.testing import ADMIN_EMAIL, RunningServer, free_port
+from tests.compat.auth_helpers import BROWSER, DATABASES, Service, form_of, live_server
 
 CLIENT_ID = "foxtrack-test"
 CLIENT_SECRET = "provider-client-secret-for-tests"
-BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0 Safari/537.36"
+DISCOVERY = "/o/.well-known/openid-configuration"
 USERS = [
     {"username": "ann", "password": "ann-provider-pw", "email": "Ann.Lee@idp.test", "first_name": "Ann",
      "last_name": "Lee"},
@@ -35,96 +27,24 @@ USERS = [
 ]
 
 
-@dataclass
-class Provider:
-    port: int
-    process: subprocess.Popen[bytes]
-    folder: Path
-
-    @property
-    def discovery_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/o/.well-known/openid-configuration"
-
-    def stop(self) -> None:
-        stop_process(self.process)
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-
-def launch_provider(port: int) -> Provider:
-    """Start the provider; it makes its database while the caller starts foxtrack, then waits for
-    the redirect URI (``Provider.ready``)."""
-    folder = Path(tempfile.mkdtemp(prefix="foxtrack-oidc-"))
-    config = folder / "config.json"
-    config.write_text(json.dumps({"port": port, "folder": str(folder), "client_id": CLIENT_ID,
-                                  "client_secret": CLIENT_SECRET, "users": USERS}))
-    log = open(folder / "provider.log", "wb")  # noqa: SIM115 - closed with the process
-    script = Path(__file__).with_name("oidc_provider.py")
-    process = subprocess.Popen([sys.executable, str(script), str(config)], stdout=log, stderr=subprocess.STDOUT)
-    return Provider(port, process, folder)
-
-
-def wait_ready(provider: Provider, redirect_uri: str, timeout: float = 60.0) -> None:
-    (provider.folder / "redirect_uri.tmp").write_text(redirect_uri)
-    (provider.folder / "redirect_uri.tmp").rename(provider.folder / "redirect_uri")
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if provider.process.poll() is not None:
-            raise RuntimeError(f"the OIDC provider exited: {(provider.folder / 'provider.log').read_text()}")
-        try:
-            if requests.get(provider.discovery_url, timeout=1).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError("the OIDC provider did not start")
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def sso(request: pytest.FixtureRequest) -> Iterator[tuple[RunningServer, Provider]]:
-    url = None
-    if request.param == "postgresql":
-        url = postgres_url()
-        if url is None:
-            pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
-    provider = launch_provider(free_port())
-    server = None
-    try:
-        server = start_server(database_url=url, env={
-            "FOXTRACK_OIDC_ENABLED": "true", "FOXTRACK_OIDC_IDP_NAME": "Studio SSO",
-            "FOXTRACK_OIDC_DISCOVERY_URL": provider.discovery_url,
-            "FOXTRACK_OIDC_CLIENT_ID": CLIENT_ID, "FOXTRACK_OIDC_CLIENT_SECRET": CLIENT_SECRET})
-        wait_ready(provider, f"{server.api}/auth/oidc/callback")
-        yield server, provider
-    finally:
-        provider.stop()
-        if server is not None:
-            server.stop()
-        if url:
-            drop_postgres(url)
-
-
-class Forms(HTMLParser):
-    """The forms of a page: action and fields (hidden and named submit buttons included)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[tuple[str, dict[str, str]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        found = {k: v or "" for k, v in attrs}
-        if tag == "form":
-            self.forms.append((found.get("action", ""), {}))
-        elif tag in ("input", "button") and self.forms and found.get("name"):
-            self.forms[-1][1][found["name"]] = found.get("value", "")
+@pytest.fixture(scope="module", params=DATABASES)
+def sso(request: pytest.FixtureRequest) -> Iterator[tuple[RunningServer, Service]]:
+    # the provider makes its database while foxtrack starts, then waits for the redirect URI
+    with Service.launch("oidc_provider.py", free_port(), {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
+                                                          "users": USERS}) as provider:
+        with live_server(request.param, {
+                "FOXTRACK_OIDC_ENABLED": "true", "FOXTRACK_OIDC_IDP_NAME": "Studio SSO",
+                "FOXTRACK_OIDC_DISCOVERY_URL": f"{provider.url}{DISCOVERY}",
+                "FOXTRACK_OIDC_CLIENT_ID": CLIENT_ID, "FOXTRACK_OIDC_CLIENT_SECRET": CLIENT_SECRET}) as server:
+            (provider.folder / "redirect_uri.tmp").write_text(f"{server.api}/auth/oidc/callback")
+            (provider.folder / "redirect_uri.tmp").rename(provider.folder / "redirect_uri")
+            provider.wait_until_serving(DISCOVERY)
+            yield server, provider
 
 
 def submit(browser: requests.Session, page: requests.Response, fields: dict[str, str]) -> requests.Response:
-    parser = Forms()
-    parser.feed(page.text)
-    assert parser.forms, page.text[:500]
-    action, values = parser.forms[0]
-    return browser.post(urljoin(page.url, action or page.url), data={**values, **fields}, timeout=10,
-                        allow_redirects=False)
+    action, values = form_of(page)
+    return browser.post(action, data={**values, **fields}, timeout=10, allow_redirects=False)
 
 
 def follow(browser: requests.Session, answer: requests.Response) -> requests.Response:
@@ -155,13 +75,13 @@ def to_callback(server: RunningServer, username: str, password: str,
     return browser, callback
 
 
-def test_config_names_the_provider(sso: tuple[RunningServer, Provider]) -> None:
+def test_config_names_the_provider(sso: tuple[RunningServer, Service]) -> None:
     server, _ = sso
     config = requests.get(f"{server.api}/config", timeout=10).json()
     assert config["oidc_enabled"] is True and config["oidc_idp_name"] == "Studio SSO"
 
 
-def test_first_login_creates_the_account_then_logs_in(sso: tuple[RunningServer, Provider]) -> None:
+def test_first_login_creates_the_account_then_logs_in(sso: tuple[RunningServer, Service]) -> None:
     server, _ = sso
     browser, callback = to_callback(server, "ann", "ann-provider-pw")
     flow = browser.cookies.get("oidc_flow")
@@ -191,7 +111,7 @@ def test_first_login_creates_the_account_then_logs_in(sso: tuple[RunningServer, 
     assert [p["email"].lower() for p in persons].count("ann.lee@idp.test") == 1
 
 
-def test_existing_account_by_email(sso: tuple[RunningServer, Provider]) -> None:
+def test_existing_account_by_email(sso: tuple[RunningServer, Service]) -> None:
     server, _ = sso
     browser, callback = to_callback(server, "boss", "boss-provider-pw")
     assert browser.get(callback, timeout=10, allow_redirects=False).status_code == 302
@@ -199,7 +119,7 @@ def test_existing_account_by_email(sso: tuple[RunningServer, Provider]) -> None:
     assert user["email"] == ADMIN_EMAIL and user["role"] == "admin"
 
 
-def test_refusals(sso: tuple[RunningServer, Provider]) -> None:
+def test_refusals(sso: tuple[RunningServer, Service]) -> None:
     server, _ = sso
     # the state must be the one this browser's flow cookie signs
     browser, callback = to_callback(server, "ann", "ann-provider-pw")
@@ -220,3 +140,26 @@ def test_refusals(sso: tuple[RunningServer, Provider]) -> None:
     answer = browser3.get(callback3, timeout=10, allow_redirects=False)
     assert answer.status_code == 403 and "verified" in answer.json()["message"]
     assert "access_token_cookie" not in answer.cookies
+
+
+def test_a_callback_logs_in_only_the_browser_that_started_it(sso: tuple[RunningServer, Service]) -> None:
+    """Login CSRF: the attacker's own callback (their code and state) opened in the victim's browser,
+    which has a login of its own going on, is refused; so is the attacker's code with the victim's
+    state (the code was issued for the attacker's PKCE challenge and nonce)."""
+    server, _ = sso
+    _, attacker_callback = to_callback(server, "ann", "ann-provider-pw")
+    victim, victim_callback = to_callback(server, "boss", "boss-provider-pw")
+    victim_flow = str(victim.cookies.get("oidc_flow"))
+    answer = victim.get(attacker_callback, timeout=10, allow_redirects=False)
+    assert answer.status_code == 400 and "state does not match" in answer.json()["message"], answer.text
+    assert "access_token_cookie" not in answer.cookies
+    code = parse_qs(urlsplit(attacker_callback).query)["code"][0]
+    state = parse_qs(urlsplit(victim_callback).query)["state"][0]
+    swapped = requests.get(f"{server.api}/auth/oidc/callback", params={"code": code, "state": state},
+                           cookies={"oidc_flow": victim_flow}, timeout=10, allow_redirects=False)
+    assert swapped.status_code == 400 and "invalid_grant" in swapped.json()["message"], swapped.text  # PKCE
+    assert "access_token_cookie" not in swapped.cookies
+    # the victim's own callback still logs the victim in
+    done = requests.get(victim_callback, cookies={"oidc_flow": victim_flow}, headers={"User-Agent": BROWSER},
+                        timeout=10, allow_redirects=False)
+    assert done.status_code == 302 and "access_token_cookie" in done.cookies, done.text

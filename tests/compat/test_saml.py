@@ -1,130 +1,65 @@
 """SAML 2.0 login (issue 12 item 6) against a real identity provider the test starts on loopback
 (pysaml2's IdP behind a small WSGI front, ``saml_idp.py``; signatures by xmlsec1): the browser side is
 driven with requests (the redirect, the IdP's login form, its auto-posting answer), on a live
-foxtrack, SQLite and PostgreSQL."""
+foxtrack, SQLite and PostgreSQL. An answer logs in only the browser whose request it answers (login
+CSRF), once (replays); IdP-initiated answers are refused, and taken only with the setting that allows
+them (checked in process against the same IdP)."""
 
 from __future__ import annotations
 
 import base64
-import json
 import re
 import shutil
-import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
-from foxtrack.testing import ADMIN_EMAIL, RunningServer, drop_postgres, free_port, postgres_url, start_server, stop_process
+from foxtrack.app import build_state
+from foxtrack.auth import sso_saml
+from foxtrack.auth.sso import SsoRefused
+from foxtrack.config import Settings
+from foxtrack.core.context import AppState
+from foxtrack.db.engine import migrate
+from foxtrack.testing import ADMIN_EMAIL, RunningServer, free_port, start_server
+from tests.compat.auth_helpers import BROWSER, DATABASES, Service, form_of, live_server
 
-BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0 Safari/537.36"
 USERS = [
     {"username": "carol", "password": "carol-idp-pw", "email": "Carol.King@idp.test", "first_name": "Carol",
      "last_name": "King"},
     {"username": "boss", "password": "boss-idp-pw", "email": ADMIN_EMAIL, "first_name": "Big", "last_name": "Boss"},
 ]
+FLOW = sso_saml.FLOW_COOKIE
 
 pytestmark = pytest.mark.skipif(shutil.which("xmlsec1") is None,
                                 reason="xmlsec1 is not installed (Debian package xmlsec1; scripts/test.sh installs it as root)")
 
 
-@dataclass
-class IdP:
-    port: int
-    process: subprocess.Popen[bytes]
-    folder: Path
-
-    @property
-    def metadata_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/metadata"
-
-    def stop(self) -> None:
-        stop_process(self.process)
-        shutil.rmtree(self.folder, ignore_errors=True)
+def saml_env(idp_port: int) -> dict[str, str]:
+    return {"FOXTRACK_SAML_ENABLED": "true", "FOXTRACK_SAML_IDP_NAME": "Studio SAML",
+            "FOXTRACK_SAML_METADATA_URL": f"http://127.0.0.1:{idp_port}/metadata"}
 
 
-def start_idp(port: int, sp_metadata_url: str, timeout: float = 60.0) -> IdP:
-    folder = Path(tempfile.mkdtemp(prefix="foxtrack-saml-"))
-    config = folder / "config.json"
-    config.write_text(json.dumps({"port": port, "folder": str(folder), "sp_metadata_url": sp_metadata_url,
-                                  "users": USERS}))
-    log = open(folder / "idp.log", "wb")  # noqa: SIM115 - closed with the process
-    script = Path(__file__).with_name("saml_idp.py")
-    process = subprocess.Popen([sys.executable, str(script), str(config)], stdout=log, stderr=subprocess.STDOUT)
-    idp = IdP(port, process, folder)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            text = (folder / "idp.log").read_text(errors="replace")
-            idp.stop()
-            raise RuntimeError(f"the SAML IdP exited: {text}")
-        try:
-            if requests.get(idp.metadata_url, timeout=1).status_code == 200:
-                return idp
-        except requests.RequestException:
-            pass
-        time.sleep(0.05)
-    idp.stop()
-    raise RuntimeError("the SAML IdP did not start")
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def saml(request: pytest.FixtureRequest) -> Iterator[tuple[RunningServer, IdP]]:
-    url = None
-    if request.param == "postgresql":
-        url = postgres_url()
-        if url is None:
-            pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+@pytest.fixture(scope="module", params=DATABASES)
+def saml(request: pytest.FixtureRequest) -> Iterator[tuple[RunningServer, Service]]:
     port = free_port()
-    server = start_server(database_url=url, env={
-        "FOXTRACK_SAML_ENABLED": "true", "FOXTRACK_SAML_IDP_NAME": "Studio SAML",
-        "FOXTRACK_SAML_METADATA_URL": f"http://127.0.0.1:{port}/metadata"})
-    idp = None
-    try:
-        idp = start_idp(port, f"{server.api}/auth/saml/metadata")
+    with (live_server(request.param, saml_env(port)) as server,
+          Service.launch("saml_idp.py", port, {"sp_metadata_url": f"{server.api}/auth/saml/metadata",
+                                               "users": USERS}) as idp):
+        idp.wait_until_serving("/metadata")
         yield server, idp
-    finally:
-        if idp is not None:
-            idp.stop()
-        server.stop()
-        if url:
-            drop_postgres(url)
-
-
-class Forms(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[tuple[str, dict[str, str]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        found = {k: v or "" for k, v in attrs}
-        if tag == "form":
-            self.forms.append((found.get("action", ""), {}))
-        elif tag == "input" and self.forms and found.get("name"):
-            self.forms[-1][1][found["name"]] = found.get("value", "")
-
-
-def form_of(page: requests.Response) -> tuple[str, dict[str, str]]:
-    parser = Forms()
-    parser.feed(page.text)
-    assert parser.forms, page.text[:500]
-    action, fields = parser.forms[0]
-    return urljoin(page.url, action), fields
 
 
 def idp_answer(server: RunningServer, username: str, password: str) -> tuple[requests.Session, str, dict[str, str]]:
-    """Start at foxtrack and log in at the IdP; the ACS URL and the fields its page would post."""
+    """Start at foxtrack and log in at the IdP; the browser (holding its flow cookie), the ACS URL and
+    the fields the IdP's page would post."""
     browser = requests.Session()
     browser.headers["User-Agent"] = BROWSER
     start = browser.get(f"{server.api}/auth/saml/login", timeout=10, allow_redirects=False)
     assert start.status_code == 302, start.text
+    assert browser.cookies.get(FLOW)
     query = parse_qs(urlsplit(start.headers["location"]).query)
     assert query["SAMLRequest"] and len(query["RelayState"][0]) <= 80  # SAML's limit for RelayState
     login_page = browser.get(start.headers["location"], timeout=10)
@@ -137,7 +72,26 @@ def idp_answer(server: RunningServer, username: str, password: str) -> tuple[req
     return browser, acs, posted
 
 
-def test_config_and_metadata(saml: tuple[RunningServer, IdP]) -> None:
+def post(acs: str, fields: dict[str, str], flow: str | None) -> requests.Response:
+    """What a browser holding the flow cookie ``flow`` (or none) posts to the ACS."""
+    return requests.post(acs, data=fields, cookies={FLOW: flow} if flow else {}, headers={"User-Agent": BROWSER},
+                         timeout=10, allow_redirects=False)
+
+
+def unsolicited(server: RunningServer, idp: Service, username: str, password: str) -> tuple[str, dict[str, str]]:
+    """An IdP-initiated login at the IdP: the ACS URL and the fields of its answer to no request."""
+    page = requests.post(f"{idp.url}/idp-initiated", timeout=10, data={
+        "username": username, "password": password, "sp": f"{server.api}/auth/saml/metadata"})
+    assert page.status_code == 200, page.text[:500]
+    return form_of(page)
+
+
+def refused(answer: requests.Response, words: str) -> bool:
+    return (answer.status_code == 400 and words in answer.json()["message"]
+            and "access_token_cookie" not in answer.cookies)
+
+
+def test_config_and_metadata(saml: tuple[RunningServer, Service]) -> None:
     server, _ = saml
     config = requests.get(f"{server.api}/config", timeout=10).json()
     assert config["saml_enabled"] is True and config["saml_idp_name"] == "Studio SAML"
@@ -146,25 +100,25 @@ def test_config_and_metadata(saml: tuple[RunningServer, IdP]) -> None:
     assert f'Location="{server.api}/auth/saml/sso"' in metadata.text and 'WantAssertionsSigned="true"' in metadata.text
 
 
-def test_first_login_creates_the_account_then_logs_in(saml: tuple[RunningServer, IdP]) -> None:
+def test_first_login_creates_the_account_then_logs_in(saml: tuple[RunningServer, Service]) -> None:
     server, _ = saml
     browser, acs, posted = idp_answer(server, "carol", "carol-idp-pw")
+    flow = browser.cookies.get(FLOW)
     done = browser.post(acs, data=posted, timeout=10, allow_redirects=False)
     assert done.status_code == 302 and done.headers["location"] == "/", done.text
-    assert "access_token_cookie" in done.cookies
+    assert "access_token_cookie" in done.cookies and browser.cookies.get(FLOW) is None  # the flow is over
     user = browser.get(f"{server.api}/auth/authenticated", timeout=10).json()["user"]
     assert (user["email"], user["first_name"], user["last_name"], user["role"]) == (
         "Carol.King@idp.test", "Carol", "King", "user")
-    # the same answer again is refused (each request is answered once)
-    again = requests.post(acs, data=posted, timeout=10, allow_redirects=False)
-    assert again.status_code == 400 and "already used" in again.json()["message"], again.text
+    # the same answer again, even with the flow cookie kept, is refused (each is taken once)
+    assert refused(post(acs, posted, flow), "already used")
     # a second login finds the same person
     browser2, acs2, posted2 = idp_answer(server, "carol", "carol-idp-pw")
     assert browser2.post(acs2, data=posted2, timeout=10, allow_redirects=False).status_code == 302
     assert browser2.get(f"{server.api}/auth/authenticated", timeout=10).json()["user"]["id"] == user["id"]
 
 
-def test_existing_account_by_email(saml: tuple[RunningServer, IdP]) -> None:
+def test_existing_account_by_email(saml: tuple[RunningServer, Service]) -> None:
     server, _ = saml
     browser, acs, posted = idp_answer(server, "boss", "boss-idp-pw")
     assert browser.post(acs, data=posted, timeout=10, allow_redirects=False).status_code == 302
@@ -172,28 +126,91 @@ def test_existing_account_by_email(saml: tuple[RunningServer, IdP]) -> None:
     assert user["email"] == ADMIN_EMAIL and user["role"] == "admin"
 
 
-def test_refusals(saml: tuple[RunningServer, IdP]) -> None:
+def test_a_replay_is_refused_by_another_process(saml: tuple[RunningServer, Service]) -> None:
+    """The used ids are in the database: a second foxtrack on it (another worker, or the same after a
+    restart) refuses the replay too."""
+    server, idp = saml
+    browser, acs, posted = idp_answer(server, "carol", "carol-idp-pw")
+    flow = str(browser.cookies.get(FLOW))
+    assert post(acs, posted, flow).status_code == 302
+    other = start_server(database_url=server.database_url, data_dir=server.data_dir, env=saml_env(idp.port))
+    try:  # posted as the browser would post it: to the address the IdP names (the Host header)
+        answer = requests.post(f"{other.api}/auth/saml/sso", data=posted, cookies={FLOW: flow}, timeout=10,
+                               allow_redirects=False, headers={"User-Agent": BROWSER, "Host": f"127.0.0.1:{server.port}"})
+        assert refused(answer, "already used"), answer.text
+    finally:
+        other.stop()
+
+
+def test_an_answer_logs_in_only_the_browser_that_asked(saml: tuple[RunningServer, Service]) -> None:
+    """Login CSRF: an answer the attacker got for their own account, posted from the victim's browser."""
     server, _ = saml
-    _, acs, posted = idp_answer(server, "carol", "carol-idp-pw")
+    attacker, acs, posted = idp_answer(server, "carol", "carol-idp-pw")
+    victim = requests.Session()
+    victim.get(f"{server.api}/auth/saml/login", timeout=10, allow_redirects=False)  # a login of its own going on
+    assert refused(post(acs, posted, victim.cookies.get(FLOW)), "did not start")
+    assert refused(post(acs, posted, None), "not started here")  # a browser that started no login
+    flow = str(attacker.cookies.get(FLOW))
+    assert refused(post(acs, posted, flow[:-1] + ("0" if flow[-1] != "0" else "1")), "not started here")
+    # none of that used the answer up: it still logs in the browser that asked for it
+    assert post(acs, posted, flow).status_code == 302
+
+
+def test_refusals(saml: tuple[RunningServer, Service]) -> None:
+    server, _ = saml
+    browser, acs, posted = idp_answer(server, "carol", "carol-idp-pw")
+    flow = browser.cookies.get(FLOW)
     # an answer edited after the IdP signed it (another email) is refused
     xml = base64.b64decode(posted["SAMLResponse"]).decode()
     assert "Carol.King@idp.test" in xml
     forged = base64.b64encode(xml.replace("Carol.King@idp.test", "mallory@idp.test").encode()).decode()
-    answer = requests.post(acs, data={**posted, "SAMLResponse": forged}, timeout=10, allow_redirects=False)
-    assert answer.status_code == 400 and "not valid" in answer.json()["message"], answer.text
-    assert "access_token_cookie" not in answer.cookies
+    assert refused(post(acs, {**posted, "SAMLResponse": forged}, flow), "not valid")
     # the same with the IdP's signatures taken out: an unsigned assertion is refused
     unsigned = re.sub(r"<(\w+:)?Signature\b.*?</(\w+:)?Signature>", "", xml, flags=re.S)
     assert unsigned != xml and "Signature" not in unsigned
-    answer = requests.post(acs, data={**posted, "SAMLResponse": base64.b64encode(unsigned.encode()).decode()},
-                           timeout=10, allow_redirects=False)
-    assert answer.status_code == 400 and "Signature missing" in answer.json()["message"], answer.text
-    # a RelayState that this foxtrack did not make (so no request of ours) is refused
-    relay = posted["RelayState"]
-    answer = requests.post(acs, data={**posted, "RelayState": relay[:-1] + ("0" if relay[-1] != "0" else "1")},
-                           timeout=10, allow_redirects=False)
-    assert answer.status_code == 400 and "not started here" in answer.json()["message"]
+    answer = post(acs, {**posted, "SAMLResponse": base64.b64encode(unsigned.encode()).decode()}, flow)
+    assert refused(answer, "Signature missing"), answer.text
     # the untouched answer still logs in (the refusals above did not use it up)
-    assert requests.post(acs, data=posted, timeout=10, allow_redirects=False).status_code == 302
+    assert post(acs, posted, flow).status_code == 302
     # nothing posted
-    assert requests.post(acs, data={}, timeout=10, allow_redirects=False).status_code == 400
+    assert post(acs, {}, flow).status_code == 400
+
+
+def test_idp_initiated_answers_are_refused(saml: tuple[RunningServer, Service]) -> None:
+    server, idp = saml
+    acs, posted = unsolicited(server, idp, "carol", "carol-idp-pw")
+    assert acs == f"{server.api}/auth/saml/sso"
+    assert refused(post(acs, posted, None), "not started here")
+    # with a login of this browser going on, the answer to no request is refused all the same
+    browser = requests.Session()
+    browser.get(f"{server.api}/auth/saml/login", timeout=10, allow_redirects=False)
+    assert refused(post(acs, posted, browser.cookies.get(FLOW)), "SAML_ALLOW_IDP_INITIATED")
+
+
+@pytest.fixture()
+def permissive(saml: tuple[RunningServer, Service], tmp_path: Path) -> Iterator[AppState]:
+    """In process: a foxtrack of the same entity id as the live one, that takes IdP-initiated answers."""
+    _, idp = saml
+    state = build_state(Settings(data_dir=tmp_path, saml_enabled=True, saml_metadata_url=f"{idp.url}/metadata",
+                                 saml_allow_idp_initiated=True))
+    migrate(state.engine)
+    try:
+        yield state
+    finally:
+        state.engine.dispose()
+
+
+def test_idp_initiated_answers_with_the_setting(saml: tuple[RunningServer, Service], permissive: AppState) -> None:
+    server, idp = saml
+    _, posted = unsolicited(server, idp, "carol", "carol-idp-pw")
+    assert sso_saml.finish(permissive, server.api, posted["SAMLResponse"], None) == ("Carol.King@idp.test", "Carol",
+                                                                                      "King")
+    with pytest.raises(SsoRefused, match="already used"):  # once
+        sso_saml.finish(permissive, server.api, posted["SAMLResponse"], None)
+    # an answer to a request (another browser's) is still not taken without that request's cookie
+    _, _, solicited = idp_answer(server, "carol", "carol-idp-pw")
+    with pytest.raises(SsoRefused, match="did not start"):
+        sso_saml.finish(permissive, server.api, solicited["SAMLResponse"], None)
+    # a flow cookie past its time
+    with pytest.raises(SsoRefused, match="took too long"):
+        sso_saml.finish(permissive, server.api, solicited["SAMLResponse"], sso_saml._request_id(permissive, -1))

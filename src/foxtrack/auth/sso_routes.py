@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from foxtrack.auth import sso, sso_saml
 from foxtrack.auth.routes import log_in_response
+from foxtrack.auth.web import request_is_https
 from foxtrack.core.context import app_state
 from foxtrack.core.jsonutil import JSON
 from foxtrack.openapi import PREFIX_KEY
@@ -17,10 +18,22 @@ from foxtrack.openapi import PREFIX_KEY
 router = APIRouter(tags=["auth"])
 
 
-def _refused(exc: sso.SsoRefused) -> Response:
+def _refused(exc: sso.SsoRefused, flow_cookie: str) -> Response:
     response = JSON({"error": True, "login": False, "message": exc.message}, status_code=exc.status)
-    response.delete_cookie(sso.FLOW_COOKIE, path="/")
+    response.delete_cookie(flow_cookie, path="/")
     return response
+
+
+def _set_flow_cookie(request: Request, response: Response, name: str, value: str, max_age: int,
+                     cross_site_post: bool = False) -> None:
+    """The flow's cookie, HttpOnly and Secure over HTTPS. The SAML answer is a POST from the IdP's
+    site: a Lax cookie would not come with it, so over HTTPS it is ``SameSite=None`` and over plain
+    HTTP it names no SameSite (Chromium then sends it with a top-level POST within two minutes)."""
+    secure = request_is_https(request, app_state(request).settings)
+    samesite: Literal["lax", "none"] | None = "lax"
+    if cross_site_post:
+        samesite = "none" if secure else None
+    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite=samesite, path="/", secure=secure)
 
 
 def _base(request: Request) -> str:
@@ -33,10 +46,6 @@ def _callback_url(request: Request) -> str:
     return configured or f"{_base(request)}/auth/oidc/callback"
 
 
-def _secure(request: Request) -> bool:
-    return request.url.scheme == "https"
-
-
 @router.get("/auth/oidc/login")
 def oidc_login(request: Request) -> Response:
     """Send the browser to the OpenID Connect provider (state, nonce and PKCE kept in a signed cookie)."""
@@ -46,10 +55,9 @@ def oidc_login(request: Request) -> Response:
     try:
         url, flow = sso.begin(state, _callback_url(request))
     except sso.SsoRefused as exc:
-        return _refused(exc)
+        return _refused(exc, sso.FLOW_COOKIE)
     response = RedirectResponse(url, status_code=302)
-    response.set_cookie(sso.FLOW_COOKIE, flow, max_age=sso.FLOW_SECONDS, httponly=True, samesite="lax",
-                        path="/", secure=_secure(request))
+    _set_flow_cookie(request, response, sso.FLOW_COOKIE, flow, sso.FLOW_SECONDS)
     return response
 
 
@@ -64,7 +72,7 @@ def oidc_callback(request: Request) -> Response:
         claims = sso.finish(state, request.cookies.get(sso.FLOW_COOKIE), dict(request.query_params))
         person_id = sso.person_for(state, claims)
     except sso.SsoRefused as exc:
-        return _refused(exc)
+        return _refused(exc, sso.FLOW_COOKIE)
     response = _to_ui(request, person_id, state.settings.oidc_skip_2fa)
     response.delete_cookie(sso.FLOW_COOKIE, path="/")
     return response
@@ -85,30 +93,37 @@ SAML_OFF = {"error": True, "message": "SAML login is not enabled."}
 
 @router.get("/auth/saml/login")
 def saml_login(request: Request) -> Response:
-    """Send the browser to the SAML identity provider with an AuthnRequest."""
+    """Send the browser to the SAML identity provider with an AuthnRequest (its id kept in a cookie
+    of this browser, which the answer must come back with)."""
     state = app_state(request)
     if not state.settings.saml_enabled:
         return JSON(SAML_OFF, status_code=400)
     try:
-        return RedirectResponse(sso_saml.begin(state, _base(request)), status_code=302)
+        url, request_id = sso_saml.begin(state, _base(request))
     except sso.SsoRefused as exc:
-        return _refused(exc)
+        return _refused(exc, sso_saml.FLOW_COOKIE)
+    response = RedirectResponse(url, status_code=302)
+    _set_flow_cookie(request, response, sso_saml.FLOW_COOKIE, request_id, sso_saml.REQUEST_SECONDS,
+                     cross_site_post=True)
+    return response
 
 
 @router.post("/auth/saml/sso")
-def saml_sso(request: Request, SAMLResponse: Annotated[str, Form()] = "",  # noqa: N803 - SAML's names
-             RelayState: Annotated[str, Form()] = "") -> Response:
-    """The identity provider's signed answer (HTTP-POST): find or create the person, log in with
-    cookies and go to the UI."""
+def saml_sso(request: Request, SAMLResponse: Annotated[str, Form()] = "") -> Response:  # noqa: N803 - SAML's name
+    """The identity provider's signed answer (HTTP-POST) to this browser's request: find or create the
+    person, log in with cookies and go to the UI."""
     state = app_state(request)
     if not state.settings.saml_enabled:
         return JSON(SAML_OFF, status_code=400)
     try:
-        email, first_name, last_name = sso_saml.finish(state, _base(request), SAMLResponse, RelayState)
+        email, first_name, last_name = sso_saml.finish(state, _base(request), SAMLResponse,
+                                                       request.cookies.get(sso_saml.FLOW_COOKIE))
         person_id = sso.find_or_create(state, email, first_name, last_name, state.settings.saml_skip_2fa)
     except sso.SsoRefused as exc:
-        return _refused(exc)
-    return _to_ui(request, person_id, state.settings.saml_skip_2fa)
+        return _refused(exc, sso_saml.FLOW_COOKIE)
+    response = _to_ui(request, person_id, state.settings.saml_skip_2fa)
+    response.delete_cookie(sso_saml.FLOW_COOKIE, path="/")
+    return response
 
 
 @router.get("/auth/saml/metadata")
@@ -120,4 +135,4 @@ def saml_metadata(request: Request) -> Response:
     try:
         return Response(sso_saml.metadata(state, _base(request)), media_type="application/samlmetadata+xml")
     except sso.SsoRefused as exc:
-        return _refused(exc)
+        return _refused(exc, sso_saml.FLOW_COOKIE)

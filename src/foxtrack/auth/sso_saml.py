@@ -3,8 +3,13 @@ sent by HTTP-Redirect to the IdP named by its metadata, the signed Response post
 (``.../auth/saml/sso``), the person found by email or created on the first login. Blocking (the
 IdP's metadata, xmlsec1): routes call it on the thread pool.
 
-Only answers to a request made here are taken (no unsolicited responses): the request's id travels
-as the RelayState, authenticated with the app's key, and each id is taken once per process.
+Only an answer to a request this server made for this browser is taken: the request's id (which
+proves itself with the app's key and expires after REQUEST_SECONDS) is kept in a short-lived cookie of
+the browser that started the login, and the signed assertion must answer that id (``InResponseTo``),
+so an answer obtained elsewhere cannot be posted into someone else's browser (login CSRF).
+IdP-initiated (unsolicited) answers are refused unless ``saml_allow_idp_initiated``. Each request id
+and each assertion id is taken once, in the database (``revoked_token``, so every process and a
+restart agree): a replayed answer is refused.
 """
 
 from __future__ import annotations
@@ -13,27 +18,31 @@ import hashlib
 import hmac
 import secrets
 import shutil
-import threading
 import time
 from typing import Any
 
+import sqlalchemy as sa
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.client import Saml2Client
 from saml2.config import SPConfig
 from saml2.metadata import create_metadata_string
 from saml2.saml import NAMEID_FORMAT_EMAILADDRESS
+from sqlalchemy.exc import IntegrityError
 
+from foxtrack.auth.sessions import stamp_in
 from foxtrack.auth.sso import SsoRefused
 from foxtrack.core.context import AppState
+from foxtrack.db import schema as s
 
-__all__ = ["begin", "finish", "metadata"]
+__all__ = ["FLOW_COOKIE", "REQUEST_SECONDS", "begin", "finish", "metadata"]
 
+FLOW_COOKIE = "saml_flow"
 REQUEST_SECONDS = 600
+USED_SECONDS = 86400  # how long a used id is remembered: longer than any assertion is valid
 CLIENT_SECONDS = 3600
 EMAIL_ATTRIBUTES = ("mail", "email", "emailAddress", "Email")
 FIRST_NAME_ATTRIBUTES = ("givenName", "first_name", "FirstName", "firstName")
 LAST_NAME_ATTRIBUTES = ("sn", "surname", "last_name", "LastName", "lastName")
-_USED_LOCK = threading.Lock()
 
 
 def _config(state: AppState, base: str, with_idp: bool) -> SPConfig:
@@ -52,7 +61,9 @@ def _config(state: AppState, base: str, with_idp: bool) -> SPConfig:
         "service": {"sp": {
             "name": "foxtrack",
             "endpoints": {"assertion_consumer_service": [(f"{base}/auth/saml/sso", BINDING_HTTP_POST)]},
-            "allow_unsolicited": False,
+            # which request an answer may answer (this browser's, or none when IdP-initiated
+            # answers are allowed) is checked by ``_check_answers``, with messages that say why
+            "allow_unsolicited": True,
             "authn_requests_signed": False,
             "want_assertions_signed": True,
             "want_response_signed": False,
@@ -88,36 +99,41 @@ def _mac(state: AppState, text: str) -> str:
     return hmac.new(state.secret.encode(), f"saml-request:{text}".encode(), hashlib.sha256).hexdigest()[:24]
 
 
-def _request_id(state: AppState) -> str:
-    """A request id that proves itself (RelayState must stay under 80 bytes, so no JWT)."""
-    body = f"id{int(time.time()) + REQUEST_SECONDS}_{secrets.token_hex(8)}"
+def _request_id(state: AppState, lifetime: int = REQUEST_SECONDS) -> str:
+    """A request id that proves itself and when it expires (it is also the RelayState, which must stay
+    under 80 bytes: no JWT)."""
+    body = f"id{int(time.time()) + lifetime}_{secrets.token_hex(8)}"
     return f"{body}_{_mac(state, body)}"
 
 
-def _checked_request_id(state: AppState, relay_state: str) -> str:
-    body, _, mac = relay_state.rpartition("_")
+def _checked_request_id(state: AppState, flow_cookie: str) -> str:
+    body, _, mac = flow_cookie.rpartition("_")
     expires = body[2:].split("_", 1)[0]
     if not body.startswith("id") or not expires.isdigit() or not hmac.compare_digest(mac, _mac(state, body)):
         raise SsoRefused("The login was not started here: start it again.")
     if int(expires) < time.time():
         raise SsoRefused("The login took too long: start it again.")
-    return relay_state
+    return flow_cookie
 
 
-def _take(state: AppState, request_id: str) -> None:
-    """Each request is answered once (in this process): a replayed answer is refused."""
-    used: dict[str, float] = state.extras.setdefault("saml_used_requests", {})
-    now = time.time()
-    with _USED_LOCK:
-        for old in [k for k, until in used.items() if until < now]:
-            del used[old]
-        if request_id in used:
-            raise SsoRefused("This login answer was already used: start again.")
-        used[request_id] = now + REQUEST_SECONDS
+def _take_once(state: AppState, ids: list[str]) -> None:
+    """Mark the request and assertion ids used (a row each in ``revoked_token``, whose key makes a
+    second use fail even when two processes race); refuse an id used before."""
+    rows = {f"saml:{hashlib.sha256(i.encode()).hexdigest()[:59]}": stamp_in(USED_SECONDS) for i in ids if i}
+    t = s.revoked_token.c
+    try:
+        with state.write() as tx:
+            if tx.execute(sa.select(t.jti).where(t.jti.in_(list(rows))).limit(1)).first() is None:
+                tx.insert(s.revoked_token, [{"jti": j, "expires_at": e} for j, e in rows.items()])
+                return
+    except IntegrityError:
+        pass
+    raise SsoRefused("This login answer was already used: start again.")
 
 
-def begin(state: AppState, base: str) -> str:
-    """The IdP's URL carrying a new AuthnRequest (HTTP-Redirect binding)."""
+def begin(state: AppState, base: str) -> tuple[str, str]:
+    """The IdP's URL carrying a new AuthnRequest (HTTP-Redirect binding), and the request's id for
+    the browser's flow cookie."""
     client = _client(state, base)
     idps = list(client.metadata.identity_providers())
     if len(idps) != 1:
@@ -127,7 +143,30 @@ def begin(state: AppState, base: str) -> str:
                                                       message_id=_request_id(state),
                                                       nameid_format=NAMEID_FORMAT_EMAILADDRESS)
     info = client.apply_binding(BINDING_HTTP_REDIRECT, str(request), destination, relay_state=request_id)
-    return str(dict(info["headers"])["Location"])
+    return str(dict(info["headers"])["Location"]), str(request_id)
+
+
+def _answered(answer: Any) -> set[str]:
+    """The request ids the answer says it answers: the Response's and, in the signed assertion, each
+    subject confirmation's (the Response itself may be unsigned, so its own id alone proves nothing)."""
+    ids = {str(answer.in_response_to or "")}
+    subject = getattr(answer.assertion, "subject", None)
+    for confirmation in getattr(subject, "subject_confirmation", None) or []:
+        data = getattr(confirmation, "subject_confirmation_data", None)
+        ids.add(str(getattr(data, "in_response_to", "") or ""))
+    ids.discard("")
+    return ids
+
+
+def _check_answers(state: AppState, answer: Any, request_id: str | None) -> None:
+    answered = _answered(answer)
+    if request_id is not None and answered == {request_id}:
+        return
+    if not answered and state.settings.saml_allow_idp_initiated:
+        return
+    if not answered:
+        raise SsoRefused("Logins started at the identity provider are not allowed here (SAML_ALLOW_IDP_INITIATED).")
+    raise SsoRefused("This answer is to a login this browser did not start here: start it again.")
 
 
 def _first(identity: dict[str, Any], names: tuple[str, ...]) -> str:
@@ -138,20 +177,24 @@ def _first(identity: dict[str, Any], names: tuple[str, ...]) -> str:
     return ""
 
 
-def finish(state: AppState, base: str, saml_response: str, relay_state: str) -> tuple[str, str, str]:
-    """Check the IdP's signed answer to a request of ours; the person's email, first and last names."""
+def finish(state: AppState, base: str, saml_response: str, flow_cookie: str | None) -> tuple[str, str, str]:
+    """Check the IdP's signed answer to the request of this browser's ``flow_cookie`` (or, when they
+    are allowed, an IdP-initiated one); the person's email, first and last names."""
     if not saml_response:
         raise SsoRefused("The identity provider sent no SAMLResponse.")
-    request_id = _checked_request_id(state, relay_state)
+    request_id = _checked_request_id(state, flow_cookie) if flow_cookie else None
+    if request_id is None and not state.settings.saml_allow_idp_initiated:
+        raise SsoRefused("The login was not started here, or in another browser: start it again.")
     client = _client(state, base)
     try:
         answer = client.parse_authn_request_response(saml_response, BINDING_HTTP_POST,
-                                                     outstanding={request_id: "/"})
+                                                     outstanding={request_id: "/"} if request_id else {})
     except Exception as exc:  # noqa: BLE001 - pysaml2 raises many kinds for a bad answer
         raise SsoRefused(f"The identity provider's answer is not valid: {type(exc).__name__}: {exc}") from None
-    if answer is None:
+    if answer is None or answer.assertion is None:
         raise SsoRefused("The identity provider's answer is not valid.")
-    _take(state, request_id)
+    _check_answers(state, answer, request_id)
+    _take_once(state, [*_answered(answer), str(answer.assertion.id or "")])
     identity = answer.get_identity() or {}
     subject = answer.get_subject()
     email = _first(identity, EMAIL_ATTRIBUTES) or str(getattr(subject, "text", "") or "")
