@@ -109,11 +109,13 @@ def test_totp_login_flags_and_recovery_codes(server: RunningServer, boss: str) -
     missing = login(server.api, person["email"])
     assert missing.status_code == 400
     assert missing.json() == {"error": True, "login": False, "missing_OTP": True,
+                              "message": "A two-factor authentication code is required.",
                               "preferred_two_factor_authentication": "totp",
                               "two_factor_authentication_enabled": ["recovery_code", "totp"]}
     bad = login(server.api, person["email"], totp="123456" if pyotp.TOTP(setup["otp_secret"]).now() != "123456"
                 else "654321")
     assert bad.status_code == 400 and bad.json()["wrong_OTP"] is True and "access_token" not in bad.json()
+    assert bad.json()["message"] == "Wrong two-factor authentication code."
     # gazu sends the code with the password
     client = gazu.client.create_client(server.api)
     gazu.log_in(person["email"], PASSWORD, totp=app.code(), client=client)

@@ -152,6 +152,7 @@ def authenticate(state: AppState, email: str, password: str, address: str = "",
             attempts.release(account, address)  # not a guess: the client asks which factor to give
             raise _refuse(state, person_id, "missing_otp", attempt, email, {
                 "error": True, "login": False, "missing_OTP": True,
+                "message": "A two-factor authentication code is required.",
                 "preferred_two_factor_authentication": twofactor.preferred(row),
                 # Zou lists recovery codes first: Kitsu's login form offers the others from this list
                 "two_factor_authentication_enabled": ["recovery_code", *twofactor.enabled_factors(row)]})
@@ -159,7 +160,8 @@ def authenticate(state: AppState, email: str, password: str, address: str = "",
             proved = twofactor.check_second_factor(tx, state, row, attempt.second_factor, attempt.rp)
         if proved is None:  # counts as a failed attempt: the claim is kept
             raise _refuse(state, person_id, "wrong_otp", attempt, email,
-                          {"error": True, "login": False, "wrong_OTP": True})
+                          {"error": True, "login": False, "wrong_OTP": True,
+                           "message": "Wrong two-factor authentication code."})
     attempts.release(account, address)
     return str(row.id)
 
