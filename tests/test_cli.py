@@ -1,17 +1,20 @@
-"""The command line: create-admin, Zou's bcrypt hashes (cost 12) verifying as they are, import-zou refusing a
-database it cannot reach."""
+"""The command line: create-admin, serve's address from the environment, Zou's bcrypt hashes (cost 12)
+verifying as they are, import-zou refusing a database it cannot reach."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import bcrypt
 import gazu
+import requests
 
-from foxtrack.testing import free_port, start_server
+from foxtrack.testing import free_port, start_server, stop_process
 
 
 def test_create_admin_then_log_in(tmp_path: Path) -> None:
@@ -27,6 +30,25 @@ def test_create_admin_then_log_in(tmp_path: Path) -> None:
         assert tokens["user"]["role"] == "admin"
     finally:
         server.stop()
+
+
+def test_serve_listens_where_the_environment_says(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "FOXTRACK_HOST": "127.0.0.1", "FOXTRACK_PORT": str(port), "FOXTRACK_DATA_DIR": str(tmp_path)}
+    process = subprocess.Popen([sys.executable, "-m", "foxtrack.cli", "serve"], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline, answer = time.monotonic() + 60, None
+        while time.monotonic() < deadline and answer is None:
+            try:
+                answer = requests.get(f"http://127.0.0.1:{port}/health/ready", timeout=2)
+            except requests.ConnectionError:
+                assert process.poll() is None, "foxtrack serve stopped"
+                time.sleep(0.2)
+        assert answer is not None and answer.status_code == 200, answer
+        assert (tmp_path / "foxtrack.db").exists()
+    finally:
+        stop_process(process)
 
 
 def test_zou_hash_verifies(tmp_path: Path) -> None:

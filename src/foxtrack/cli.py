@@ -29,8 +29,8 @@ def _settings(data_dir: Path | None, database_url: str | None, **kw: object) -> 
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    host: Annotated[str, typer.Option(envvar="FOXTRACK_HOST", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="FOXTRACK_PORT", help="Port to listen on.")] = 8080,
     data_dir: Annotated[Path | None, typer.Option(help="Where the SQLite file and uploads live.")] = None,
     database_url: Annotated[str | None, typer.Option(help="SQLAlchemy URL (default: SQLite in the data dir).")] = None,
     demo: Annotated[bool, typer.Option(help="Seed a demo production once and print how to log in.")] = False,
