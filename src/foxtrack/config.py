@@ -107,6 +107,10 @@ class Settings(BaseSettings):
     ldap_is_ad: bool = False
     ldap_is_ad_simple: bool = False
     ldap_ssl: bool = False
+    # search-then-bind (Active Directory's sAMAccountName / userPrincipalName logins): when set, the
+    # login finds the entry whose listed attribute is the person's login (as LDAP_USER) and binds as
+    # its DN; every bind is then a simple bind (no NTLM)
+    ldap_login_attributes: str = ""
     ldap_timeout_seconds: float = 5.0
     # the sync command's own account, the address given to entries without ``mail``, and the
     # ``;``- or ``,``-separated logins it leaves alone

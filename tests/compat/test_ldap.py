@@ -1,13 +1,17 @@
 """LDAP (issue 12 item 6) against a real OpenLDAP ``slapd`` the test starts on loopback: the person
 sync command (create, update, deactivate, excluded accounts, email domain, group filter) and the
 login with ``auth_remote_ldap`` (a bind as the person; the local password only with the fallback),
-on a live server over HTTP, SQLite and PostgreSQL."""
+on a live server over HTTP, SQLite and PostgreSQL; and, against a slapd with Active Directory's
+attributes (``AD_SCHEMA``), the AD form of the sync (``sAMAccountName``, ``objectGUID``, disabled
+accounts, ``memberOf``) and the search-then-bind login by ``sAMAccountName`` or ``userPrincipalName``."""
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +26,7 @@ from foxtrack.core.context import AppState
 from foxtrack.db.engine import migrate
 from foxtrack.db.seed import create_admin, ensure_reference_data
 from foxtrack.testing import RunningServer
-from foxtrack.testing.slapd import ROOT_DN, SUFFIX, RunningSlapd, missing, ssha, start_slapd
+from foxtrack.testing.slapd import AD_SCHEMA, ROOT_DN, SUFFIX, RunningSlapd, missing, ssha, start_slapd
 from tests.compat.auth_helpers import DATABASES, live_server
 
 PEOPLE = f"ou=people,{SUFFIX}"
@@ -200,3 +204,82 @@ def test_group_filter_and_ad_simple_bind(local_state: AppState, slapd: RunningSl
     assert ldap.bind_name(settings, person) == "studio.local\\mmajor"
     settings.ldap_is_ad = False
     assert ldap.bind_name(settings, {"desktop_login": "a,b=c"}) == f"uid=a\\,b\\=c,{settings.ldap_base_dn}"
+
+
+# ------------------------------------------------------------------ Active Directory's attributes
+
+AD_USERS = f"ou=users,{SUFFIX}"
+AD_PASSWORDS = {"jroe": "jroe-ad-pw", "kold": "kold-ad-pw", "m.roe": "mroe-ad-pw"}
+JROE_GUID = uuid.UUID("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0")
+
+
+def _ad_user(cn: str, login: str, upn: str, control: int, *member_of: str) -> str:
+    sn = cn.split()[-1]
+    guid = JROE_GUID if login == "jroe" else uuid.uuid4()
+    lines = [f"dn: CN={cn},{AD_USERS}", "objectClass: user", f"cn: {cn}", f"sn: {sn}", f"givenName: {cn.split()[0]}",
+             f"sAMAccountName: {login}", f"userPrincipalName: {upn}", f"userAccountControl: {control}",
+             f"objectGUID:: {base64.b64encode(guid.bytes_le).decode()}", f"userPassword: {ssha(AD_PASSWORDS[login])}"]
+    return "\n".join(lines + [f"memberOf: CN={group},{AD_USERS}" for group in member_of])
+
+
+AD_DIRECTORY = "\n\n".join([
+    f"dn: {SUFFIX}\nobjectClass: dcObject\nobjectClass: organization\no: foxtrack\ndc: foxtrack",
+    f"dn: {AD_USERS}\nobjectClass: organizationalUnit\nou: users",
+    _ad_user("Jane Roe", "jroe", "jroe@studio.ad", 512, "artists"),
+    _ad_user("Ken Old", "kold", "kold@studio.ad", 514),  # 514: the account is disabled
+    _ad_user("Mary Roe", "m.roe", "mroe@studio.ad", 512),  # her UPN is not her sAMAccountName
+]) + "\n"
+
+
+@pytest.fixture(scope="module")
+def ad_slapd() -> Iterator[RunningSlapd]:
+    directory = start_slapd(AD_DIRECTORY, ROOT_PASSWORD, schemas=(AD_SCHEMA,))
+    try:
+        yield directory
+    finally:
+        directory.stop()
+
+
+@pytest.fixture()
+def ad_state(tmp_path: Path, ad_slapd: RunningSlapd) -> Iterator[AppState]:
+    settings = Settings(data_dir=tmp_path, bcrypt_rounds=4, auth_strategy="auth_remote_ldap", ldap_is_ad=True,
+                        ldap_login_attributes="sAMAccountName,userPrincipalName", ldap_domain="studio.ad",
+                        ldap_port=ad_slapd.port, ldap_base_dn=AD_USERS, ldap_user=ROOT_DN,
+                        ldap_password=ROOT_PASSWORD, email_domain="studio.test")
+    state = build_state(settings)
+    migrate(state.engine)
+    ensure_reference_data(state.engine)
+    try:
+        yield state
+    finally:
+        state.engine.dispose()
+
+
+def test_active_directory_sync_and_search_then_bind(ad_state: AppState) -> None:
+    settings = ad_state.settings
+    users = {u.desktop_login: u for u in ldap_sync.directory_users(settings)}
+    assert set(users) == {"jroe", "kold", "m.roe"}
+    assert users["jroe"].ldap_uid == str(JROE_GUID) and users["jroe"].email == "" and users["jroe"].active
+    assert users["kold"].active is False  # userAccountControl's disabled bit
+    settings.ldap_group = "artists"  # AD's form: memberOf CN=artists,<base DN>
+    assert [u.desktop_login for u in ldap_sync.directory_users(settings)] == ["jroe"]
+    settings.ldap_group = ""
+    report = ldap_sync.sync(ad_state, list(users.values()))
+    assert sorted(report.created) == ["jroe@studio.test", "kold@studio.test", "m.roe@studio.test"]
+
+    # the login finds the entry by sAMAccountName and binds as its DN
+    assert ldap.found_dn(settings, {"desktop_login": "jroe"}) == f"cn=Jane Roe,{AD_USERS}"
+    assert ldap.verify(ad_state, "jroe@studio.test", AD_PASSWORDS["jroe"]) is True
+    assert ldap.verify(ad_state, "jroe", "wrong") is False
+    assert ldap.verify(ad_state, "jroe", "") is False
+    # or by userPrincipalName: <login>@<LDAP_DOMAIN>
+    mary = {"id": "not-stored", "email": "mary@studio.test", "first_name": "Mary", "last_name": "Roe",
+            "desktop_login": "mroe", "password": None}
+    assert ldap.verify(ad_state, mary, AD_PASSWORDS["m.roe"]) is True
+    # no entry, or a login that would be a filter, binds as nobody
+    assert ldap.found_dn(settings, {"desktop_login": "nobody"}) is None
+    assert ldap.found_dn(settings, {"desktop_login": "*"}) is None
+    assert ldap.found_dn(settings, {"desktop_login": "jroe)(sAMAccountName=*"}) is None
+    # without the setting, the AD form is Zou's NTLM DOMAIN\login, which slapd does not speak
+    settings.ldap_login_attributes = ""
+    assert ldap.verify(ad_state, "jroe", AD_PASSWORDS["jroe"]) is False

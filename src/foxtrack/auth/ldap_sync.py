@@ -133,8 +133,8 @@ def _ad_users(conn: ldap3.Connection, settings: Settings) -> list[DirectoryUser]
         guid = _first(attrs, "objectGUID")
         raw = entry.get("raw_attributes", {}).get("objectGUID") or []
         uid = str(uuid.UUID(bytes_le=raw[0])) if raw and len(raw[0]) == 16 else _text(guid) or login
-        control = _first(attrs, "userAccountControl")
-        active = not (int(control) & _AD_DISABLED) if isinstance(control, int) else True
+        control = _text(_first(attrs, "userAccountControl")).strip()  # text: the server is read without its schema
+        active = not (int(control) & _AD_DISABLED) if control.isdigit() else True
         out.append(DirectoryUser(uid.strip("{}"), login, _text(_first(attrs, "givenName")),
                                  _text(_first(attrs, "sn")), _text(_first(attrs, "mail")), active))
     return out

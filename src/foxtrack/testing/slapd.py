@@ -1,5 +1,10 @@
 """A real OpenLDAP server for tests: Debian's ``slapd`` on a free loopback port, with its own
-``slapd.conf`` and database in a temporary folder, loaded from LDIF and removed on ``stop()``."""
+``slapd.conf`` and database in a temporary folder, loaded from LDIF and removed on ``stop()``.
+
+``AD_SCHEMA`` gives it the attributes of Active Directory's ``user`` entries that foxtrack reads
+(``sAMAccountName``, ``userPrincipalName``, ``objectGUID``, ``userAccountControl``, ``memberOf``, with
+AD's OIDs), so the AD forms of the sync and of the search-then-bind login run against it. It is not
+AD: no NTLM, no UPN or ``DOMAIN\\login`` binds, and ``memberOf`` is a plain attribute set by the LDIF."""
 
 from __future__ import annotations
 
@@ -16,13 +21,26 @@ from pathlib import Path
 
 from foxtrack.testing import free_port, stop_process
 
-__all__ = ["SUFFIX", "ROOT_DN", "RunningSlapd", "missing", "ssha", "start_slapd"]
+__all__ = ["AD_SCHEMA", "SUFFIX", "ROOT_DN", "RunningSlapd", "missing", "ssha", "start_slapd"]
 
 SUFFIX = "dc=foxtrack,dc=test"
 ROOT_DN = f"cn=admin,{SUFFIX}"
 SCHEMAS = ("core", "cosine", "inetorgperson", "nis")
 SCHEMA_DIR = Path("/etc/ldap/schema")
 MODULE_DIRS = (Path("/usr/lib/ldap"), Path("/usr/lib/x86_64-linux-gnu/ldap"), Path("/usr/lib64/openldap"))
+_TEXT = "EQUALITY caseIgnoreMatch SUBSTR caseIgnoreSubstringsMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.15"
+AD_SCHEMA = f"""
+attributetype ( 1.2.840.113556.1.4.221 NAME 'sAMAccountName' {_TEXT} SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.4.656 NAME 'userPrincipalName' {_TEXT} SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.4.2 NAME 'objectGUID' EQUALITY octetStringMatch
+    SYNTAX 1.3.6.1.4.1.1466.115.121.1.40 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.4.8 NAME 'userAccountControl' EQUALITY integerMatch
+    SYNTAX 1.3.6.1.4.1.1466.115.121.1.27 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.2.102 NAME 'memberOf' EQUALITY distinguishedNameMatch
+    SYNTAX 1.3.6.1.4.1.1466.115.121.1.12 )
+objectclass ( 1.2.840.113556.1.5.9 NAME 'user' SUP organizationalPerson STRUCTURAL
+    MAY ( sAMAccountName $ userPrincipalName $ objectGUID $ userAccountControl $ memberOf $ mail $ givenName ) )
+"""
 
 
 def _tool(name: str) -> str | None:
@@ -70,9 +88,13 @@ class RunningSlapd:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _config(folder: Path, root_password: str) -> str:
+def _config(folder: Path, root_password: str, schemas: tuple[str, ...]) -> str:
     modules = next((d for d in MODULE_DIRS if (d / "back_mdb.so").exists() or (d / "back_mdb.la").exists()), None)
     lines = [f"include {SCHEMA_DIR / f'{n}.schema'}" for n in SCHEMAS]
+    for index, schema in enumerate(schemas):
+        path = folder / f"extra-{index}.schema"
+        path.write_text(schema)
+        lines.append(f"include {path}")
     lines += [f"pidfile {folder / 'slapd.pid'}"]
     if modules is not None:  # a build with back_mdb compiled in needs no module
         lines += [f"modulepath {modules}", "moduleload back_mdb"]
@@ -81,15 +103,17 @@ def _config(folder: Path, root_password: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def start_slapd(ldif: str, root_password: str = "directory-admin", timeout: float = 10.0) -> RunningSlapd:
-    """Load ``ldif`` (entries under ``SUFFIX``, the suffix entry included) and serve it on loopback."""
+def start_slapd(ldif: str, root_password: str = "directory-admin", timeout: float = 10.0,
+                schemas: tuple[str, ...] = ()) -> RunningSlapd:
+    """Load ``ldif`` (entries under ``SUFFIX``, the suffix entry included) and serve it on loopback;
+    ``schemas`` (text in slapd.conf's schema format, e.g. ``AD_SCHEMA``) are loaded after the standard ones."""
     reason = missing()
     if reason is not None:
         raise RuntimeError(reason)
     folder = Path(tempfile.mkdtemp(prefix="foxtrack-slapd-"))
     (folder / "data").mkdir()
     conf = folder / "slapd.conf"
-    conf.write_text(_config(folder, root_password))
+    conf.write_text(_config(folder, root_password, schemas))
     (folder / "entries.ldif").write_text(ldif)
     slapadd, slapd = _tool("slapadd"), _tool("slapd")
     assert slapadd is not None and slapd is not None
