@@ -213,3 +213,8 @@ def test_unreachable_s3_is_refused_with_the_reason(tmp_path: Path) -> None:
         said = run(command, "--bucket", "studio-files", "--endpoint-url", closed, "--data-dir", str(tmp_path),
                    code=1, env=env)
         assert f"S3 ({closed}, bucket studio-files): Could not connect" in said, said
+
+
+def test_import_zou_takes_only_a_postgresql_url(tmp_path: Path) -> None:
+    said = run("import-zou", "--from-url", "mysql://zou:secret@127.0.0.1/zoudb", "--data-dir", str(tmp_path), code=2)
+    assert "must be Zou's PostgreSQL database" in said and "secret" not in said

@@ -385,6 +385,9 @@ def import_zou(
     if files_from is not None and not files_from.is_dir():
         err.print(f"[red]--files-from {files_from} is not a folder.[/]")
         raise typer.Exit(2)
+    if not from_url.startswith(("postgresql://", "postgresql+psycopg://")):  # Zou runs on PostgreSQL only
+        err.print("[red]--from-url must be Zou's PostgreSQL database: postgresql://USER:PW@HOST:PORT/DB[/]")
+        raise typer.Exit(2)
     settings = settings_of(data_dir, database_url)
     source = zou_import.source_engine(from_url)
     try:
