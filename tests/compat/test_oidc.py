@@ -79,6 +79,10 @@ def test_config_names_the_provider(sso: tuple[RunningServer, Service]) -> None:
     server, _ = sso
     config = requests.get(f"{server.api}/config", timeout=10).json()
     assert config["oidc_enabled"] is True and config["oidc_idp_name"] == "Studio SSO"
+    # the flow cookie: Lax (the provider sends the browser back with a top-level GET), Secure over HTTPS
+    tls = requests.get(f"{server.api}/auth/oidc/login", headers={"X-Forwarded-Proto": "https"}, timeout=10,
+                       allow_redirects=False).headers["set-cookie"].lower()
+    assert tls.startswith("oidc_flow=") and "samesite=lax" in tls and "; secure" in tls and "httponly" in tls, tls
 
 
 def test_first_login_creates_the_account_then_logs_in(sso: tuple[RunningServer, Service]) -> None:

@@ -100,6 +100,18 @@ def test_config_and_metadata(saml: tuple[RunningServer, Service]) -> None:
     assert f'Location="{server.api}/auth/saml/sso"' in metadata.text and 'WantAssertionsSigned="true"' in metadata.text
 
 
+def test_the_flow_cookie_comes_back_with_the_idps_post(saml: tuple[RunningServer, Service]) -> None:
+    """The IdP's answer is a cross-site POST: no SameSite=Lax on the flow cookie. Over HTTPS (here: a
+    trusted proxy, loopback by default, saying so) it is SameSite=None and Secure."""
+    server, _ = saml
+    plain = requests.get(f"{server.api}/auth/saml/login", timeout=10, allow_redirects=False).headers["set-cookie"]
+    assert plain.startswith(f"{FLOW}=") and "httponly" in plain.lower(), plain
+    assert "samesite" not in plain.lower() and "secure" not in plain.lower(), plain
+    tls = requests.get(f"{server.api}/auth/saml/login", headers={"X-Forwarded-Proto": "https"}, timeout=10,
+                       allow_redirects=False).headers["set-cookie"].lower()
+    assert "samesite=none" in tls and "; secure" in tls, tls
+
+
 def test_first_login_creates_the_account_then_logs_in(saml: tuple[RunningServer, Service]) -> None:
     server, _ = saml
     browser, acs, posted = idp_answer(server, "carol", "carol-idp-pw")
