@@ -12,12 +12,11 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import jwt as pyjwt
 import sqlalchemy as sa
-from authlib.integrations.httpx_client import OAuth2Client
 from joserfc import jwt as jose_jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
@@ -26,6 +25,9 @@ from foxtrack.core.context import AppState
 from foxtrack.core.models import PERSON
 from foxtrack.crud import service as crud
 from foxtrack.db import schema as s
+
+if TYPE_CHECKING:  # authlib is imported when OIDC is used (at import it warns about its httpx module)
+    from authlib.integrations.httpx_client import OAuth2Client
 
 __all__ = ["FLOW_COOKIE", "SsoRefused", "begin", "find_or_create", "finish", "person_for"]
 
@@ -70,6 +72,8 @@ def _provider(state: AppState, refresh: bool = False) -> Provider:
 
 
 def _client(state: AppState, redirect_uri: str) -> OAuth2Client:
+    from authlib.integrations.httpx_client import OAuth2Client
+
     settings = state.settings
     return OAuth2Client(settings.oidc_client_id, settings.oidc_client_secret, scope=settings.oidc_scopes,
                         redirect_uri=redirect_uri, code_challenge_method="S256", timeout=HTTP_SECONDS)

@@ -19,20 +19,21 @@ import hmac
 import secrets
 import shutil
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
-from saml2.client import Saml2Client
-from saml2.config import SPConfig
-from saml2.metadata import create_metadata_string
-from saml2.saml import NAMEID_FORMAT_EMAILADDRESS
 from sqlalchemy.exc import IntegrityError
 
 from foxtrack.auth.sessions import stamp_in
 from foxtrack.auth.sso import SsoRefused
 from foxtrack.core.context import AppState
 from foxtrack.db import schema as s
+
+# pysaml2 is imported where SAML is used: importing it (its XML schemas) takes about a second, which
+# every server start and every command paid while SAML is off
+if TYPE_CHECKING:
+    from saml2.client import Saml2Client
+    from saml2.config import SPConfig
 
 __all__ = ["FLOW_COOKIE", "REQUEST_SECONDS", "begin", "finish", "metadata"]
 
@@ -46,6 +47,10 @@ LAST_NAME_ATTRIBUTES = ("sn", "surname", "last_name", "LastName", "lastName")
 
 
 def _config(state: AppState, base: str, with_idp: bool) -> SPConfig:
+    from saml2 import BINDING_HTTP_POST
+    from saml2.config import SPConfig
+    from saml2.saml import NAMEID_FORMAT_EMAILADDRESS
+
     settings = state.settings
     xmlsec = settings.saml_xmlsec_binary or shutil.which("xmlsec1")
     if not xmlsec:
@@ -75,6 +80,8 @@ def _config(state: AppState, base: str, with_idp: bool) -> SPConfig:
 
 def _client(state: AppState, base: str) -> Saml2Client:
     """The SP for this base URL, its IdP metadata read at most every CLIENT_SECONDS."""
+    from saml2.client import Saml2Client
+
     clients: dict[str, tuple[float, Saml2Client]] = state.extras.setdefault("saml_clients", {})
     found = clients.get(base)
     if found is not None and time.monotonic() - found[0] < CLIENT_SECONDS:
@@ -91,6 +98,8 @@ def _client(state: AppState, base: str) -> Saml2Client:
 
 def metadata(state: AppState, base: str) -> str:
     """This service provider's metadata (for the IdP's administrator)."""
+    from saml2.metadata import create_metadata_string
+
     made = create_metadata_string(None, config=_config(state, base, with_idp=False), valid=24 * 365)
     return made.decode() if isinstance(made, bytes) else str(made)
 
@@ -134,6 +143,9 @@ def _take_once(state: AppState, ids: list[str]) -> None:
 def begin(state: AppState, base: str) -> tuple[str, str]:
     """The IdP's URL carrying a new AuthnRequest (HTTP-Redirect binding), and the request's id for
     the browser's flow cookie."""
+    from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
+    from saml2.saml import NAMEID_FORMAT_EMAILADDRESS
+
     client = _client(state, base)
     idps = list(client.metadata.identity_providers())
     if len(idps) != 1:
@@ -180,6 +192,8 @@ def _first(identity: dict[str, Any], names: tuple[str, ...]) -> str:
 def finish(state: AppState, base: str, saml_response: str, flow_cookie: str | None) -> tuple[str, str, str]:
     """Check the IdP's signed answer to the request of this browser's ``flow_cookie`` (or, when they
     are allowed, an IdP-initiated one); the person's email, first and last names."""
+    from saml2 import BINDING_HTTP_POST
+
     if not saml_response:
         raise SsoRefused("The identity provider sent no SAMLResponse.")
     request_id = _checked_request_id(state, flow_cookie) if flow_cookie else None
