@@ -8,6 +8,7 @@ accounts, ``memberOf``) and the search-then-bind login by ``sAMAccountName`` or 
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import subprocess
 import sys
@@ -151,18 +152,24 @@ def test_sync_then_login_then_resync(server: RunningServer, slapd: RunningSlapd)
 # ------------------------------------------------------------------ in process, a fresh SQLite each
 
 
-@pytest.fixture()
-def local_state(tmp_path: Path, slapd: RunningSlapd) -> Iterator[AppState]:
-    settings = Settings(data_dir=tmp_path, bcrypt_rounds=4, auth_strategy="auth_remote_ldap",
-                        ldap_port=slapd.port, ldap_base_dn=PEOPLE, ldap_user=ROOT_DN,
-                        ldap_password=ROOT_PASSWORD, email_domain="studio.test", ldap_excluded_accounts="backup")
-    state = build_state(settings)
+@contextlib.contextmanager
+def ldap_state(folder: Path, directory: RunningSlapd, **settings: Any) -> Iterator[AppState]:
+    """A foxtrack in process on a fresh SQLite in ``folder``, logging in against ``directory``."""
+    state = build_state(Settings(data_dir=folder, bcrypt_rounds=4, auth_strategy="auth_remote_ldap",
+                                 ldap_port=directory.port, ldap_user=ROOT_DN, ldap_password=ROOT_PASSWORD,
+                                 email_domain="studio.test", **settings))
     migrate(state.engine)
     ensure_reference_data(state.engine)
     try:
         yield state
     finally:
         state.engine.dispose()
+
+
+@pytest.fixture()
+def local_state(tmp_path: Path, slapd: RunningSlapd) -> Iterator[AppState]:
+    with ldap_state(tmp_path, slapd, ldap_base_dn=PEOPLE, ldap_excluded_accounts="backup") as state:
+        yield state
 
 
 def test_verify_without_fallback(local_state: AppState) -> None:
@@ -242,17 +249,9 @@ def ad_slapd() -> Iterator[RunningSlapd]:
 
 @pytest.fixture()
 def ad_state(tmp_path: Path, ad_slapd: RunningSlapd) -> Iterator[AppState]:
-    settings = Settings(data_dir=tmp_path, bcrypt_rounds=4, auth_strategy="auth_remote_ldap", ldap_is_ad=True,
-                        ldap_login_attributes="sAMAccountName,userPrincipalName", ldap_domain="studio.ad",
-                        ldap_port=ad_slapd.port, ldap_base_dn=AD_USERS, ldap_user=ROOT_DN,
-                        ldap_password=ROOT_PASSWORD, email_domain="studio.test")
-    state = build_state(settings)
-    migrate(state.engine)
-    ensure_reference_data(state.engine)
-    try:
+    with ldap_state(tmp_path, ad_slapd, ldap_base_dn=AD_USERS, ldap_is_ad=True, ldap_domain="studio.ad",
+                    ldap_login_attributes="sAMAccountName,userPrincipalName") as state:
         yield state
-    finally:
-        state.engine.dispose()
 
 
 def test_active_directory_sync_and_search_then_bind(ad_state: AppState) -> None:
