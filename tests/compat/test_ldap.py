@@ -86,11 +86,11 @@ def server(request: pytest.FixtureRequest, slapd: RunningSlapd) -> Iterator[Runn
         yield srv
 
 
-def sync_command(server: RunningServer, directory: RunningSlapd) -> str:
+def sync_command(server: RunningServer, directory: RunningSlapd, env: dict[str, str] | None = None) -> str:
     cmd = [sys.executable, "-m", "foxtrack.cli", "sync-with-ldap-server", "--data-dir", str(server.data_dir)]
     if server.database_url:
         cmd += ["--database-url", server.database_url]
-    done = subprocess.run(cmd, env={**os.environ, **ldap_env(directory), "COLUMNS": "200"},
+    done = subprocess.run(cmd, env={**os.environ, **(env or ldap_env(directory)), "COLUMNS": "200"},
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
@@ -252,6 +252,28 @@ def ad_state(tmp_path: Path, ad_slapd: RunningSlapd) -> Iterator[AppState]:
     with ldap_state(tmp_path, ad_slapd, ldap_base_dn=AD_USERS, ldap_is_ad=True, ldap_domain="studio.ad",
                     ldap_login_attributes="sAMAccountName,userPrincipalName") as state:
         yield state
+
+
+def ad_env(directory: RunningSlapd) -> dict[str, str]:
+    return ldap_env(directory, FOXTRACK_LDAP_BASE_DN=AD_USERS, FOXTRACK_LDAP_IS_AD="true",
+                    FOXTRACK_LDAP_DOMAIN="studio.ad", FOXTRACK_LDAP_FALLBACK="false",
+                    FOXTRACK_LDAP_LOGIN_ATTRIBUTES="sAMAccountName,userPrincipalName")
+
+
+@pytest.fixture(scope="module", params=DATABASES)
+def ad_server(request: pytest.FixtureRequest, ad_slapd: RunningSlapd) -> Iterator[RunningServer]:
+    with live_server(request.param, ad_env(ad_slapd)) as srv:
+        yield srv
+
+
+def test_active_directory_sync_then_login_over_http(ad_server: RunningServer, ad_slapd: RunningSlapd) -> None:
+    out = sync_command(ad_server, ad_slapd, ad_env(ad_slapd))
+    assert "3 created" in out, out
+    answer = login(ad_server, "jroe", AD_PASSWORDS["jroe"])  # found by sAMAccountName, bound as its DN
+    assert answer.status_code == 200 and answer.json()["user"]["email"] == "jroe@studio.test", answer.text
+    assert login(ad_server, "jroe@studio.test", "wrong").status_code == 400
+    disabled = login(ad_server, "kold", AD_PASSWORDS["kold"])  # the sync deactivated the disabled account
+    assert disabled.status_code == 401 and disabled.json()["message"] == "User is inactive."
 
 
 def test_active_directory_sync_and_search_then_bind(ad_state: AppState) -> None:
