@@ -258,3 +258,43 @@ def test_department_hardware_and_software(client: object, server: RunningServer,
     _artist(server).get(f"data/departments/{path}", 403)
     api.call("DELETE", f"data/departments/{department['id']}/{path}/{item['id']}", 204)
     assert department["id"] not in api.get(f"data/departments/{path}")
+
+
+# ----------------------------------------------------------------------------- a client's task page
+
+def _member(server: RunningServer, project: Row, role: str) -> tuple[Row, Api]:
+    email = f"{role}-{_tag()}@example.com"
+    person = gazu.person.new_person("Cli", "Ent", email, password="member-pass-1", role=role)
+    gazu.project.add_person_to_team(project, person)
+    token = requests.post(f"{server.api}/auth/login", json={"email": email, "password": "member-pass-1"}).json()
+    return person, Api(server, token["access_token"])
+
+
+def test_client_reads_the_comment_it_just_posted(show: Row, server: RunningServer) -> None:
+    """A client posts on the task page; the UI then reads the new comment with GET
+    data/comments/{id}?relations=true (seen in Chromium: 403 before). One comment is read as Zou's
+    check_comment_access: a client reads the clients' and the for-client ones (only its own on a
+    production that isolates its clients), the others every comment but the clients'."""
+    api, task, project = show["api"], show["task"], show["project"]
+    _, clara = _member(server, project, "client")
+    _, carl = _member(server, project, "client")
+    artist = _artist(server, project)
+    wfa = gazu.task.get_task_status_by_short_name("wfa")
+    mine = clara.call("POST", f"actions/tasks/{task['id']}/comment", 201,
+                      {"task_status_id": wfa["id"], "comment": "from the client", "checklist": []})
+    read = clara.get(f"data/comments/{mine['id']}?relations=true")
+    assert read["text"] == "from the client" and read["person_id"] == mine["person_id"]
+    assert clara.get(f"data/tasks/{task['id']}/comments/{mine['id']}")["id"] == mine["id"]
+    studio = gazu.task.add_comment(task, wfa, "studio only")
+    flagged = gazu.task.add_comment(task, wfa, "for the client", for_client=True)
+    clara.get(f"data/comments/{studio['id']}?relations=true", 403)
+    clara.get(f"data/tasks/{task['id']}/comments/{studio['id']}", 403)
+    assert clara.get(f"data/comments/{flagged['id']}?relations=true")["text"] == "for the client"
+    assert carl.get(f"data/comments/{mine['id']}")["id"] == mine["id"]
+    artist.get(f"data/comments/{mine['id']}", 403)  # artists do not read the clients' comments
+    assert artist.get(f"data/comments/{studio['id']}")["text"] == "studio only"
+    api.call("PUT", f"data/projects/{project['id']}", 200, {"is_clients_isolated": True})
+    carl.get(f"data/comments/{mine['id']}", 403)
+    assert clara.get(f"data/comments/{mine['id']}")["id"] == mine["id"]
+    assert carl.get(f"data/comments/{flagged['id']}")["id"] == flagged["id"]
+    assert api.get(f"data/comments/{mine['id']}")["id"] == mine["id"]

