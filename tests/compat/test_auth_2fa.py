@@ -279,6 +279,7 @@ def test_enforce_2fa_until_set_up(server: RunningServer, boss: str) -> None:
     token = body["access_token"]
     blocked = requests.get(f"{server.api}/data/projects", headers=bearer(token), timeout=30)
     assert blocked.status_code == 403 and blocked.json()["two_factor_authentication_required"] is True
+    assert blocked.json()["message"].startswith("Two-factor authentication setup is required.")  # Zou's
     assert requests.get(f"{server.api}/data/user/context", headers=bearer(token), timeout=30).status_code == 403
     assert call(server.api, token, "GET", "auth/authenticated")["user"]["id"] == person["id"]
     # the refreshed token keeps the mark

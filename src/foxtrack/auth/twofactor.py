@@ -443,5 +443,5 @@ def check_setup_gate(state: AppState, claims: dict[str, Any], path: str) -> None
         person = load(conn, str(claims["sub"]))
     if has_two_factor(person):
         return
-    message = "Two factor authentication must be set up first."
+    message = "Two-factor authentication setup is required. Please configure 2FA before accessing the API."
     raise Forbidden(message, body={"error": True, "message": message, "two_factor_authentication_required": True})
