@@ -2,12 +2,14 @@
 """The shared scenario side by side: the Zou anchor, foxtrack on SQLite and foxtrack on PostgreSQL,
 in alternating rounds on the same machine; prints the per-phase medians and the ratio table.
 
-    python bench/side_by_side.py [--size small] [--rounds 2] [--targets zou,sqlite,pg]
+    python bench/side_by_side.py [--size small] [--rounds 2] [--targets zou,sqlite,pg[,pgredis]]
                                  [--foxtrack-src LABEL=DIR ...] [--out-dir DIR]
     python bench/side_by_side.py --table DIR      # the table of runs already recorded in DIR
 
 Each round runs every target once, in order (Zou is reset first with ``../shared/zou-anchor/reset.sh``;
-each foxtrack gets a fresh data dir, or a fresh PostgreSQL database on 127.0.0.1:5432). Other
+each foxtrack gets a fresh data dir, or a fresh PostgreSQL database on 127.0.0.1:5432; ``pgredis`` is
+PostgreSQL with Redis on ``FOXTRACK_BENCH_REDIS``, default 127.0.0.1:6379, under a key prefix of
+its own: the production setup, where the response cache is on as with SQLite). Other
 engineers load the machine: alternating rounds spreads that load over every target, and each run's
 load average (start and end) is recorded with the machine's CPU model. ``--foxtrack-src
 before=/tmp/ft-before/src`` adds targets ``sqlite@before`` (and ``pg@before``) run from another
@@ -70,8 +72,11 @@ def run_foxtrack(backend: str, src: str | None, size: str, out: Path) -> dict[st
     env = {"FOXTRACK_BCRYPT_ROUNDS": "10"}
     if src:
         env["PYTHONPATH"] = src
+    if backend == "pgredis":
+        env["FOXTRACK_REDIS_URL"] = os.environ.get("FOXTRACK_BENCH_REDIS", "redis://127.0.0.1:6379/0")
+        env["FOXTRACK_REDIS_PREFIX"] = f"bench-{os.getpid()}-{time.time():.0f}"
     url = None
-    if backend == "pg":
+    if backend in ("pg", "pgredis"):
         url = postgres_url()
         if url is None:
             raise SystemExit("no PostgreSQL on 127.0.0.1:5432")
@@ -82,6 +87,12 @@ def run_foxtrack(backend: str, src: str | None, size: str, out: Path) -> dict[st
         server.stop()
         if url:
             drop_postgres(url)
+        if "FOXTRACK_REDIS_URL" in env:
+            import redis
+
+            client = redis.Redis.from_url(env["FOXTRACK_REDIS_URL"])
+            for key in client.scan_iter(match=env["FOXTRACK_REDIS_PREFIX"] + "*"):
+                client.delete(key)
 
 
 def load_runs(directory: Path) -> dict[str, list[dict[str, Any]]]:
