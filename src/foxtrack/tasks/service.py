@@ -90,11 +90,13 @@ def full_task(ctx: RequestContext, task_id: str) -> Row:
         task["project"] = q.project_dict(conn, task["project_id"])
         task["task_type"] = q.TASK_TYPE.get(conn, task["task_type_id"])
         task["task_status"] = q.TASK_STATUS.get(conn, task["task_status_id"])
-        if task.get("assigner_id"):
-            assigner = q.persons(conn, [task["assigner_id"]])
-            if assigner:
-                task["assigner"] = assigner[0]
-        task["persons"] = q.persons(conn, assignees)
+        # the assigner and the assignees in one read of the person table (and of their departments)
+        assigner_id = task.get("assigner_id")
+        wanted = assignees + ([assigner_id] if assigner_id and assigner_id not in assignees else [])
+        found = {person["id"]: person for person in q.persons(conn, wanted)}
+        if assigner_id in found:
+            task["assigner"] = found[assigner_id]
+        task["persons"] = [found[person_id] for person_id in assignees if person_id in found]
         task["is_subscribed"] = q.is_subscribed(conn, ctx.person_id, task_id)
     return task
 
