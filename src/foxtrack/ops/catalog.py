@@ -68,7 +68,7 @@ _NAMED: dict[str, tuple[str, ...]] = {
     "project-template:apply": (),
     "metadata-descriptor:reorder": (),
     "budget:create": ("budget_id",),
-    "budget-entry:create": ("budget_entry_id",),
+    "budget-entry:create": ("budget_id", "budget_entry_id"),
     "production_schedule_version:update": (),
     "notification:read": ("notification_id",),
     "notification:unread": ("notification_id",),

@@ -168,7 +168,9 @@ def create_entry(ctx: RequestContext, project_id: str, budget_id: str, body: Any
         _check_project(ctx, tx.conn, project_id)
         _budget(tx.conn, project_id, budget_id)
         row = crud.insert(tx, BUDGET_ENTRY, {**values, "budget_id": budget_id})
-        tx.emit("budget-entry:create", {"budget_entry_id": row["id"]}, project_id=project_id)
+        # the UI reloads the entry from the budget named in the event (Zou sends both ids)
+        tx.emit("budget-entry:create", {"budget_id": budget_id, "budget_entry_id": row["id"]},
+                project_id=project_id)
     return row
 
 
@@ -183,7 +185,8 @@ def update_entry(ctx: RequestContext, project_id: str, budget_id: str, entry_id:
         _entry(tx.conn, budget_id, entry_id)
         if values:
             crud.update_row(tx, BUDGET_ENTRY, entry_id, values)
-        tx.emit("budget-entry:update", {"budget_entry_id": entry_id}, project_id=project_id)
+        tx.emit("budget-entry:update", {"budget_id": budget_id, "budget_entry_id": entry_id},
+                project_id=project_id)
         return crud.load(tx.conn, BUDGET_ENTRY, entry_id)
 
 
@@ -193,7 +196,8 @@ def delete_entry(ctx: RequestContext, project_id: str, budget_id: str, entry_id:
         _budget(tx.conn, project_id, budget_id)
         _entry(tx.conn, budget_id, entry_id)
         tx.delete(s.budget_entry, s.budget_entry.c.id == entry_id)
-        tx.emit("budget-entry:delete", {"budget_entry_id": entry_id}, project_id=project_id)
+        tx.emit("budget-entry:delete", {"budget_id": budget_id, "budget_entry_id": entry_id},
+                project_id=project_id)
 
 
 # ----------------------------------------------------------------------------- actuals

@@ -1,0 +1,101 @@
+"""The writes of the Kitsu UI's screens replayed over HTTP (issue 11, the walk of every screen's writes
+in Chromium): each call with the body the UI sends, and what the screen reads back afterwards."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import gazu
+import requests
+
+from foxtrack.testing import RunningServer
+
+Row = dict[str, Any]
+
+
+class Api:
+    """Plain HTTP as the browser sends it, with the admin's bearer token."""
+
+    def __init__(self, server: RunningServer):
+        self.base = server.api
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {gazu.client.default_client.tokens['access_token']}"
+
+    def call(self, method: str, path: str, status: int = 200, body: Any = None) -> Any:
+        answer = self.session.request(method, f"{self.base}/{path}", json=body)
+        assert answer.status_code == status, (method, path, answer.status_code, answer.text[:300])
+        return answer.json() if answer.content else None
+
+
+def _events(api: Api, since: set[str]) -> list[Row]:
+    return [e for e in api.call("GET", "data/events/last?limit=100") if e["id"] not in since]
+
+
+def test_budget_entry_events_name_their_budget(server: RunningServer, client: object) -> None:
+    """The budget page reloads an entry from ``budgets/{data.budget_id}/entries/{data.budget_entry_id}``
+    when its event arrives: without the budget id it asked for ``budgets/undefined/...`` (400)."""
+    api = Api(server)
+    project = gazu.project.new_project(f"UI writes {uuid.uuid4().hex[:6]}", "tvshow")
+    p = project["id"]
+    budget = api.call("POST", f"data/projects/{p}/budgets", body={"name": "Main", "currency": "EUR"})
+    department = gazu.person.new_department(f"Dept {uuid.uuid4().hex[:6]}")
+    me = gazu.client.get_current_user()
+    seen = {e["id"] for e in api.call("GET", "data/events/last?limit=100")}
+    entry = api.call("POST", f"data/projects/{p}/budgets/{budget['id']}/entries", body={
+        "department_id": department["id"], "person_id": me["id"], "position": "artist", "seniority": "mid",
+        "start_date": "2026-12-01", "months_duration": 3, "daily_salary": 300})
+    api.call("PUT", f"data/projects/{p}/budgets/{budget['id']}/entries/{entry['id']}",
+             body={"months_duration": 4})
+    api.call("DELETE", f"data/projects/{p}/budgets/{budget['id']}/entries/{entry['id']}", 204)
+    events = {e["name"]: e["data"] for e in _events(api, seen) if e["name"].startswith("budget-entry:")}
+    assert set(events) == {"budget-entry:create", "budget-entry:update", "budget-entry:delete"}
+    for data in events.values():
+        assert data["budget_id"] == budget["id"] and data["budget_entry_id"] == entry["id"]
+    # what the page does on budget-entry:create, before the deletion
+    created = events["budget-entry:create"]
+    api.call("GET", f"data/projects/{p}/budgets/{created['budget_id']}/entries/{created['budget_entry_id']}",
+             404)
+
+
+def test_production_screens_writes_read_back(server: RunningServer, client: object) -> None:
+    """The wizard's project, a metadata descriptor filled from the asset list, casting, a playlist's
+    entries: the calls the UI made in Chromium, each read back as the next screen reads it."""
+    api = Api(server)
+    status = api.call("GET", "data/project-status")[0]
+    project = api.call("POST", "data/projects/", 201, {
+        "name": f"UI wizard {uuid.uuid4().hex[:6]}", "project_status_id": status["id"], "fps": 25,
+        "ratio": "16:9", "resolution": "1920x1080", "production_type": "featurefilm",
+        "production_style": "2d", "start_date": "2026-12-01", "end_date": "2027-06-30"})
+    p = project["id"]
+    assert project["fps"] == "25" and project["production_type"] == "featurefilm"
+    api.call("PUT", f"data/projects/{p}", body={"fps": "24", "ratio": "2.39", "resolution": "2048x858"})
+    assert api.call("GET", f"data/projects/{p}")["fps"] == "24"
+    descriptor = api.call("POST", f"data/projects/{p}/metadata-descriptors", 201, {
+        "name": "Difficulty", "data_type": "list", "choices": ["easy", "hard"], "for_client": False,
+        "entity_type": "Asset", "departments": []})
+    prop = gazu.asset.new_asset_type(f"Prop {uuid.uuid4().hex[:6]}")
+    api.call("POST", f"data/projects/{p}/settings/asset-types", 201, {"asset_type_id": prop["id"]})
+    asset = api.call("POST", f"data/projects/{p}/asset-types/{prop['id']}/assets/new", 201, {
+        "name": "Lamp", "description": "a prop", "data": {descriptor["field_name"]: "easy"}, "is_shared": False})
+    api.call("PUT", f"data/entities/{asset['id']}", body={
+        "name": "Lamp B", "description": "edited", "data": {descriptor["field_name"]: "hard"}})
+    read = api.call("GET", f"data/assets/{asset['id']}")
+    assert (read["name"], read["description"], read["data"]) == ("Lamp B", "edited", {"difficulty": "hard"})
+    sequence = api.call("POST", f"data/projects/{p}/sequences", 201, {"name": "SQ01", "description": "", "data": {}})
+    shot = api.call("POST", f"data/projects/{p}/shots", 201, {"name": "SH010", "description": "d",
+                                                              "sequence_id": sequence["id"]})
+    for occurrences in (1, 3):
+        api.call("PUT", f"data/projects/{p}/entities/{shot['id']}/casting",
+                 body=[{"asset_id": asset["id"], "nb_occurences": occurrences, "label": ""}])
+    assert [c["nb_occurences"] for c in api.call("GET", f"data/projects/{p}/entities/{shot['id']}/casting")] == [3]
+    api.call("PUT", f"data/projects/{p}/entities/{shot['id']}/casting", body=[])
+    assert api.call("GET", f"data/projects/{p}/entities/{shot['id']}/casting") == []
+    playlist = api.call("POST", "data/playlists/", 201, {"name": "Review", "project_id": p, "for_client": False,
+                                                         "for_entity": "shot", "is_for_all": False,
+                                                         "task_type_id": None})
+    api.call("PUT", f"data/playlists/{playlist['id']}", body={
+        "name": "Review", "shots": [{"entity_id": shot["id"], "preview_file_id": ""}], "for_entity": "shot",
+        "task_type_id": None})
+    assert api.call("GET", f"data/playlists/{playlist['id']}")["shots"] == [
+        {"entity_id": shot["id"], "preview_file_id": None}]
