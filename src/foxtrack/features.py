@@ -31,6 +31,8 @@ FEATURES = [
     Feature("foxtrack.casting.routes"),
     Feature("foxtrack.tasks.routes", crud="foxtrack.tasks.service"),
     Feature("foxtrack.comments.routes", crud="foxtrack.comments.service"),
+    # before previews.routes: its pictures/thumbnails/{kind}/... would take the background thumbnails
+    Feature("foxtrack.previews.backgrounds"),
     Feature("foxtrack.previews.routes", crud="foxtrack.previews.service"),
     Feature("foxtrack.playlists.routes", crud="foxtrack.playlists.service"),
     Feature("foxtrack.search.routes"),
@@ -54,7 +56,6 @@ FEATURES = [
     Feature("foxtrack.auth.change_password"),
     Feature("foxtrack.auth.app_login"),
     Feature("foxtrack.auth.sso_routes"),
-    Feature("foxtrack.previews.backgrounds"),
     Feature("foxtrack.previews.annotated"),
     Feature("foxtrack.shared_playlists.attachments"),
     Feature("foxtrack.shared_playlists.routes"),

@@ -3,11 +3,14 @@ in Chromium): each call with the body the UI sends, and what the screen reads ba
 
 from __future__ import annotations
 
+import io
 import uuid
+from pathlib import Path
 from typing import Any
 
 import gazu
 import requests
+from PIL import Image
 
 from foxtrack.testing import RunningServer
 
@@ -99,3 +102,45 @@ def test_production_screens_writes_read_back(server: RunningServer, client: obje
         "task_type_id": None})
     assert api.call("GET", f"data/playlists/{playlist['id']}")["shots"] == [
         {"entity_id": shot["id"], "preview_file_id": None}]
+
+
+def _hdr(path: Path, width: int, height: int, rgbe: bytes, rle: bool) -> Path:
+    """A Radiance file of one colour: flat pixels, or the run-length scanlines most tools write."""
+    lines = []
+    for _ in range(height):
+        if not rle:
+            lines.append(rgbe * width)
+            continue
+        line = bytearray([2, 2, width >> 8, width & 0xFF])
+        for channel in rgbe:
+            left = width
+            while left:
+                run = min(left, 127)
+                line += bytes([128 + run, channel])
+                left -= run
+        lines.append(bytes(line))
+    path.write_bytes(f"#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y {height} +X {width}\n".encode() + b"".join(lines))
+    return path
+
+
+def test_background_upload_makes_its_thumbnail(server: RunningServer, client: object, tmp_path: Path) -> None:
+    """The backgrounds page shows ``pictures/thumbnails/preview-background-files/{id}.png`` after the
+    upload: it answered 404 where ffmpeg has no Radiance decoder; Zou decodes it with OpenCV."""
+    api = Api(server)
+    for rle, rgbe in ((False, bytes([200, 120, 40, 128])), (True, bytes([40, 160, 90, 129]))):
+        background = api.call("POST", "data/preview-background-files/", 201,
+                              {"name": f"Studio {uuid.uuid4().hex[:6]}", "is_default": False})
+        picture = _hdr(tmp_path / f"sky{int(rle)}.hdr", 300, 100, rgbe, rle)
+        with picture.open("rb") as handle:
+            answer = api.session.post(f"{api.base}/pictures/preview-background-files/{background['id']}",
+                                      files={"file": ("sky.hdr", handle, "image/vnd.radiance")})
+        assert answer.status_code == 201, answer.text[:300]
+        thumbnail = api.session.get(
+            f"{api.base}/pictures/thumbnails/preview-background-files/{background['id']}.png")
+        assert thumbnail.status_code == 200, thumbnail.text[:300]
+        image = Image.open(io.BytesIO(thumbnail.content)).convert("RGB")
+        assert image.size == (150, 50)
+        # one colour, tone-mapped as Zou does: clamped to 0-1, gamma 2.2 (one unit for the resize)
+        expected = [255 * min(1.0, (m + 0.5) * 2.0 ** (rgbe[3] - 136)) ** (1 / 2.2) for m in rgbe[:3]]
+        pixel = image.getpixel((75, 25))
+        assert all(abs(got - want) <= 1 for got, want in zip(pixel, expected)), (rle, pixel, expected)

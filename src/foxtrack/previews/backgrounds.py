@@ -19,6 +19,7 @@ from foxtrack.core.models import MODELS
 from foxtrack.crud import service as crud
 from foxtrack.db import schema as s
 from foxtrack.media.ffmpeg import ffmpeg_exe
+from foxtrack.previews._radiance import hdr_thumbnail
 from foxtrack.storage import storage_of
 from foxtrack.storage.serve import serve
 from foxtrack.storage.uploads import Upload, received_form
@@ -38,8 +39,11 @@ def _background(ctx: RequestContext, background_id: str) -> Row:
 
 
 def _thumbnail(source: Path) -> Path | None:
-    """A PNG of the HDR image (tone-mapped by ffmpeg), or None when it cannot be made."""
+    """A PNG of the HDR image, tone-mapped as Zou does; ffmpeg for the layouts the decoder here does not
+    read (not every ffmpeg build has the Radiance decoder, and it does not tone-map the same way)."""
     target = source.with_suffix(".png")
+    if hdr_thumbnail(source, target):
+        return target
     try:
         subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-i", str(source), "-vf", "scale=150:-2",
                         "-frames:v", "1", str(target)], check=True, capture_output=True, timeout=60)
@@ -101,3 +105,10 @@ async def download_background(background_id: str, extension: str, request: Reque
         raise NotFound()
     return await serve(request, storage_of(ctx.state), "pictures", "preview-backgrounds", background_id,
                        "image/vnd.radiance", filename=f"{row['original_name']}.{extension}")
+
+
+@router.get("/pictures/thumbnails/preview-background-files/{background_id}.png")
+async def background_thumbnail(background_id: str, request: Request, ctx: Ctx) -> Response:
+    """The PNG thumbnail of a preview background, made at upload (any logged-in user, as in Zou)."""
+    await asyncio.to_thread(_background, ctx, background_id)
+    return await serve(request, storage_of(ctx.state), "pictures", "thumbnails", background_id, "image/png")
