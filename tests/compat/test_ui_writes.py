@@ -144,3 +144,41 @@ def test_background_upload_makes_its_thumbnail(server: RunningServer, client: ob
         expected = [255 * min(1.0, (m + 0.5) * 2.0 ** (rgbe[3] - 136)) ** (1 / 2.2) for m in rgbe[:3]]
         pixel = image.getpixel((75, 25))
         assert all(abs(got - want) <= 1 for got, want in zip(pixel, expected)), (rle, pixel, expected)
+
+
+def test_assign_skips_the_tasks_the_caller_may_not_assign(server: RunningServer, client: object) -> None:
+    """The shots list sends the whole selection to ``actions/persons/{id}/assign``: Zou assigns the tasks
+    the caller may assign and answers those (200), skipping the others and the missing ones, where
+    foxtrack refused the whole selection (403, 404)."""
+    tag = uuid.uuid4().hex[:6]
+    project = gazu.project.new_project(f"UI assign {tag}", "featurefilm")
+    sequence = gazu.shot.new_sequence(project, "SQ01")
+    shot = gazu.shot.new_shot(project, sequence, "SH010")
+    department = gazu.person.new_department(f"Layout {tag}")
+    layout = gazu.task.new_task_type(f"Layout {tag}", for_entity="Shot")
+    gazu.client.put(f"data/task-types/{layout['id']}", {"department_id": department["id"]})
+    other = gazu.task.new_task_type(f"Other {tag}", for_entity="Shot")
+    gazu.project.add_task_type(project, layout, 1)
+    gazu.project.add_task_type(project, other, 2)
+    task = gazu.task.new_task(shot, layout)
+    outside = gazu.task.new_task(shot, other)
+    supervisor = gazu.person.new_person("Sup", tag, f"sup-{tag}@example.com", password="supervisor-pass-1",
+                                        role="supervisor", departments=[department["id"]])
+    artist = gazu.person.new_person("Art", tag, f"art-{tag}@example.com", role="user")
+    for person in (supervisor, artist):
+        gazu.project.add_person_to_team(project, person)
+    token = requests.post(f"{server.api}/auth/login",
+                          json={"email": supervisor["email"], "password": "supervisor-pass-1"}).json()
+    as_supervisor = requests.Session()
+    as_supervisor.headers["Authorization"] = f"Bearer {token['access_token']}"
+    # a supervisor assigning itself: its department's task is assigned, the other one skipped
+    answer = as_supervisor.put(f"{server.api}/actions/persons/{supervisor['id']}/assign",
+                               json={"task_ids": [outside["id"], task["id"]]})
+    assert answer.status_code == 200, answer.text[:300]
+    assert [t["id"] for t in answer.json()] == [task["id"]]
+    assert gazu.task.get_task(outside["id"])["assignees"] == []
+    # the admin's selection with a task that no longer exists: the other one is assigned
+    assigned = Api(server).call("PUT", f"actions/persons/{artist['id']}/assign",
+                                body={"task_ids": [str(uuid.uuid4()), outside["id"]]})
+    assert [t["id"] for t in assigned] == [outside["id"]]
+    assert gazu.task.get_task(outside["id"])["assignees"] == [artist["id"]]

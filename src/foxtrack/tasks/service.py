@@ -223,15 +223,20 @@ def _check_assign(ctx: RequestContext, conn: Connection, task: Row) -> None:
 
 
 def assign(ctx: RequestContext, person_id: str, task_ids: Any) -> list[Row]:
-    """Add ``person_id`` to the assignees of each task; the caller becomes the assigner."""
+    """Add ``person_id`` to the assignees of each task; the caller becomes the assigner. As in Zou, a
+    task that is missing or that the caller may not assign is skipped, not an error: the answer lists
+    the tasks assigned (the Kitsu UI sends a whole selection)."""
     if not isinstance(task_ids, list):
         raise validation_error({"task_ids": "Field required"}, "Validation error.")
     with ctx.write() as tx:
         q.load(tx.conn, PERSON, person_id)
         out = []
         for task_id in task_ids:
-            task = q.load_task(tx.conn, str(task_id))
-            perm.check_task_creation(ctx, tx.conn, task["project_id"], [task["task_type_id"]])
+            try:
+                task = q.load_task(tx.conn, str(task_id))
+                perm.check_task_creation(ctx, tx.conn, task["project_id"], [task["task_type_id"]])
+            except (NotFound, Forbidden):
+                continue
             _assign_one(ctx, tx, task, person_id)
             out.append(q.load_task(tx.conn, task["id"]))
         TASK.add_relations(tx.conn, out)
