@@ -14,6 +14,7 @@ from foxtrack.core.http import JsonBody, query_int
 from foxtrack.core.jsonutil import created, is_uuid, new_id, no_content, now, ok
 from foxtrack.core.models import Model, check_values
 from foxtrack.db import schema as s
+from foxtrack.webhooks.delivery import forget_hooks
 
 router = APIRouter(tags=["webhooks"])
 WEBHOOK = Model("webhooks", s.webhook, "Webhook")
@@ -66,6 +67,7 @@ def create_webhook(payload: JsonBody, request: Request, ctx: Ctx) -> Response:
            "project_id": None, "active": True, "created_by": ctx.person_id, **values}
     with ctx.write() as tx:
         tx.insert(s.webhook, dict(**row))
+        tx.after_commit(lambda: forget_hooks(ctx.state))
         hook = WEBHOOK.get(tx.conn, row["id"])
     return created(_public(hook or {}))
 
@@ -96,6 +98,7 @@ def update_webhook(payload: JsonBody, hook_id: str, request: Request, ctx: Ctx) 
         _load(tx.conn, hook_id)
         if values:
             tx.update(s.webhook, {**values, "updated_at": now()}, s.webhook.c.id == hook_id)
+            tx.after_commit(lambda: forget_hooks(ctx.state))
         return ok(_public(_load(tx.conn, hook_id)))
 
 
@@ -107,6 +110,7 @@ def delete_webhook(hook_id: str, ctx: Ctx) -> Response:
         _load(tx.conn, hook_id)
         tx.delete(s.webhook_delivery, s.webhook_delivery.c.webhook_id == hook_id)
         tx.delete(s.webhook, s.webhook.c.id == hook_id)
+        tx.after_commit(lambda: forget_hooks(ctx.state))
     return no_content()
 
 
