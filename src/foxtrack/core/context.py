@@ -27,6 +27,7 @@ from foxtrack.core.http import refuse_nul_query
 from foxtrack.core.jsonutil import new_id, now
 from foxtrack.core.models import check_values
 from foxtrack.db import schema as s
+from foxtrack.db.engine import read_engine
 from foxtrack.ops.catalog import check as check_event
 
 
@@ -51,6 +52,9 @@ class AppState:
     # (method, path) -> the route policy's rule for it (``policy.rule_for`` walks every rule)
     route_rules: dict[tuple[str, str], Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.reader = read_engine(self.engine)
+
     def invalidate_auth(self, jti: str | None = None) -> None:
         if jti is None:
             self.auth_cache.clear()
@@ -61,7 +65,8 @@ class AppState:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn:
+        """A connection for reads (writes go through ``write``)."""
+        with self.reader.connect() as conn:
             yield conn
 
     @contextmanager

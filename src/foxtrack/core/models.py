@@ -17,7 +17,6 @@ from sqlalchemy.engine import Connection, Row
 
 from foxtrack.core.errors import validation_error
 from foxtrack.core.http import NUL_MESSAGE, nul_path
-from foxtrack.core.rawsql import in_ids
 from foxtrack.db import schema as s
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # an INTEGER column on PostgreSQL
@@ -113,6 +112,7 @@ class Model:
         self._select = (sa.select(self.table) if len(self.columns) == len(self.table.c)
                         else sa.select(*self.columns))
         self._by_id = self._select.where(self.table.c.id == sa.bindparam("_model_id"))
+        self._relation_statements: dict[tuple[tuple[str, ...], bool], Any] = {}
 
     def select(self) -> sa.Select[Any]:
         return self._select
@@ -144,19 +144,47 @@ class Model:
         return out
 
     def add_relations(self, conn: Connection, items: list[dict[str, Any]], names: Iterable[str] | None = None) -> None:
-        """Attach collection relationships as id lists, one query per relationship."""
+        """Attach collection relationships as id lists: one statement for all the relationships
+        asked for (a ``UNION ALL`` of one ``SELECT`` each), per chunk of rows."""
         if not items:
             return
+        wanted = tuple(names) if names is not None else tuple(self.relations)
+        if not wanted:
+            return
         ids = [i["id"] for i in items]
-        for name in names if names is not None else self.relations:
-            rel = self.relations[name]
-            grouped: dict[str, list[str]] = {i: [] for i in ids}
-            local, remote = rel.table.c[rel.local], rel.table.c[rel.remote]
-            for chunk in _chunks(ids, 900):
-                for left, right in conn.execute(sa.select(local, remote).where(in_ids(local, chunk))):
-                    grouped[left].append(right)
+        grouped: list[dict[str, list[str]]] = [{i: [] for i in ids} for _ in wanted]
+        # SQLite binds each branch's list on its own: keep a statement under 999 parameters
+        for chunk in _chunks(ids, max(1, 900 // len(wanted))):
+            single = len(chunk) == 1
+            stmt = self._relations_statement(wanted, single)
+            params = {"_relation_id": chunk[0]} if single else {"_relation_ids": chunk}
+            if len(wanted) == 1:
+                for left, right in conn.execute(stmt, params):
+                    grouped[0][left].append(right)
+            else:
+                for which, left, right in conn.execute(stmt, params):
+                    grouped[which][left].append(right)
+        for name, by_id in zip(wanted, grouped):
             for item in items:
-                item[name] = grouped[item["id"]]
+                item[name] = by_id[item["id"]]
+
+    def _relations_statement(self, names: tuple[str, ...], single: bool) -> Any:
+        """The statement reading ``names`` for one row (an equality: an expanding IN is rewritten
+        on each execution) or for a list of rows; built once per shape."""
+        key = (names, single)
+        stmt = self._relation_statements.get(key)
+        if stmt is None:
+            branches = []
+            for which, name in enumerate(names):
+                rel = self.relations[name]
+                local, remote = rel.table.c[rel.local], rel.table.c[rel.remote]
+                where = (local == sa.bindparam("_relation_id") if single
+                         else local.in_(sa.bindparam("_relation_ids", expanding=True)))
+                columns = [local, remote] if len(names) == 1 else [sa.literal(which).label("relation"), local, remote]
+                branches.append(sa.select(*columns).where(where))
+            stmt = branches[0] if len(branches) == 1 else sa.union_all(*branches)
+            self._relation_statements[key] = stmt
+        return stmt
 
     def get(self, conn: Connection, id_: str) -> dict[str, Any] | None:
         row = conn.execute(self._by_id, {"_model_id": id_}).first()

@@ -592,7 +592,7 @@ notification = table(
 )
 
 subscription = table(
-    "subscription", Uid("person_id", index=True), Uid("task_id"), Uid("entity_id"), Uid("task_type_id")
+    "subscription", Uid("person_id", index=True), Uid("task_id", index=True), Uid("entity_id"), Uid("task_type_id")
 )
 
 news = table(

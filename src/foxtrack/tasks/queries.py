@@ -24,6 +24,7 @@ __all__ = [
     "assignee_ids",
     "default_task_status_id",
     "entity_dict",
+    "full_task_parts",
     "is_subscribed",
     "load",
     "load_task",
@@ -57,19 +58,22 @@ def load_task(conn: Connection, task_id: str) -> Row:
     return load(conn, TASK, task_id)
 
 
-def tasks_with_names(conn: Connection, *where: sa.ColumnElement[bool]) -> list[Row]:
-    """Tasks plus project/type/status/entity names (Zou's ``data/shots/{id}/tasks`` rows)."""
-    stmt = (
-        sa.select(*TASK.columns, p.c.name, tt.c.name, ts.c.name, et.c.name, e.c.name)
-        .select_from(t.join(p, p.c.id == t.c.project_id).join(tt, tt.c.id == t.c.task_type_id)
-                     .join(ts, ts.c.id == t.c.task_status_id).join(e, e.c.id == t.c.entity_id)
-                     .join(et, et.c.id == e.c.entity_type_id))
-        .where(*where)
-        .order_by(tt.c.priority, tt.c.name, t.c.name)
-    )
+_WITH_NAMES = (
+    sa.select(*TASK.columns, p.c.name, tt.c.name, ts.c.name, et.c.name, e.c.name)
+    .select_from(t.join(p, p.c.id == t.c.project_id).join(tt, tt.c.id == t.c.task_type_id)
+                 .join(ts, ts.c.id == t.c.task_status_id).join(e, e.c.id == t.c.entity_id)
+                 .join(et, et.c.id == e.c.entity_type_id))
+    .where(t.c.entity_id == sa.bindparam("entity_id"))
+    .order_by(tt.c.priority, tt.c.name, t.c.name)
+)
+
+
+def tasks_with_names(conn: Connection, entity_id: str) -> list[Row]:
+    """The tasks of an entity plus project/type/status/entity names (Zou's ``data/shots/{id}/tasks``
+    rows), from a statement built once."""
     n = len(TASK.keys)
     out = []
-    for row in conn.execute(stmt):
+    for row in conn.execute(_WITH_NAMES, {"entity_id": entity_id}):
         d = TASK.to_dict(row[:n])
         d.update(project_name=row[n], task_type_name=row[n + 1], task_status_name=row[n + 2],
                  entity_type_name=row[n + 3], entity_name=row[n + 4])
@@ -115,6 +119,52 @@ def entity_dict(conn: Connection, state_type_name: Any, entity_id: str | None) -
     if row is not None:
         row["type"] = state_type_name(conn, row["entity_type_id"])
     return row
+
+
+# ``data/tasks/{id}/full`` in one statement: the task with its entity, the entity's type, parent and
+# grandparent (sequence and episode) and source (an episode), the project, the task's type and status,
+# and whether the caller follows it. Built once; the ids are bound at execution.
+_parent, _grandparent, _source = e.alias("parent"), e.alias("grandparent"), e.alias("source")
+_FULL_PARTS: list[tuple[str, Model, Any]] = [
+    ("task", TASK, t), ("entity", ENTITY, e), ("entity_type", ENTITY_TYPE, et), ("parent", ENTITY, _parent),
+    ("grandparent", ENTITY, _grandparent), ("source", ENTITY, _source), ("project", PROJECT, p),
+    ("task_type", TASK_TYPE, tt), ("task_status", TASK_STATUS, ts),
+]
+_FULL_SLICES: list[tuple[str, Model, int, int]] = []
+_full_columns: list[Any] = []
+for _name, _model, _table in _FULL_PARTS:
+    _FULL_SLICES.append((_name, _model, len(_full_columns), len(_full_columns) + len(_model.keys)))
+    _full_columns.extend(_table.c[k] for k in _model.keys)
+_FULL_TASK = (
+    sa.select(*_full_columns, sa.exists().where(s.subscription.c.person_id == sa.bindparam("person_id"),
+                                                s.subscription.c.task_id == t.c.id).label("is_subscribed"))
+    .select_from(
+        t.outerjoin(e, e.c.id == t.c.entity_id).outerjoin(et, et.c.id == e.c.entity_type_id)
+        .outerjoin(_parent, _parent.c.id == e.c.parent_id)
+        .outerjoin(_grandparent, _grandparent.c.id == _parent.c.parent_id)
+        .outerjoin(_source, _source.c.id == e.c.source_id)
+        .outerjoin(p, p.c.id == t.c.project_id).outerjoin(tt, tt.c.id == t.c.task_type_id)
+        .outerjoin(ts, ts.c.id == t.c.task_status_id))
+    .where(t.c.id == sa.bindparam("task_id"))
+)
+
+
+def full_task_parts(conn: Connection, task_id: str, person_id: str) -> dict[str, Any]:
+    """The rows ``data/tasks/{id}/full`` embeds, from one statement: ``task``, ``entity``,
+    ``entity_type``, ``parent``, ``grandparent``, ``source``, ``project``, ``task_type``,
+    ``task_status`` (each a serialised row, or None when absent) and ``is_subscribed``. 400 for a
+    malformed id, 404 for an unknown task."""
+    if not is_uuid(task_id):
+        raise MalformedId()
+    row = conn.execute(_FULL_TASK, {"task_id": task_id, "person_id": person_id}).first()
+    if row is None:
+        raise NotFound()
+    parts: dict[str, Any] = {}
+    for name, model, start, end in _FULL_SLICES:
+        values = row[start:end]
+        parts[name] = model.to_dict(values) if values[0] is not None else None  # ids come first
+    parts["is_subscribed"] = bool(row[-1])
+    return parts
 
 
 def is_subscribed(conn: Connection, person_id: str, task_id: str) -> bool:

@@ -67,29 +67,31 @@ def task_for_read(ctx: RequestContext, conn: Connection, task_id: str) -> Row:
 def full_task(ctx: RequestContext, task_id: str) -> Row:
     """The task with its project, entity, type, status, assigner and assignees embedded."""
     with ctx.read() as conn:
-        task = task_for_read(ctx, conn, task_id)
+        parts = q.full_task_parts(conn, task_id, ctx.person_id)
+        task: Row = parts["task"]
+        perm.check_project_access(ctx, conn, task["project_id"])
         name_of = ctx.state.entity_type_name
         assignees = q.assignee_ids(conn, task_id)
         task["assignees"] = assignees
-        entity = q.entity_dict(conn, name_of, task["entity_id"])
+        entity = _typed(conn, name_of, parts["entity"])
         task["entity"] = entity
         if entity is not None:
-            task["entity_type"] = q.ENTITY_TYPE.get(conn, entity["entity_type_id"])
-            sequence = q.entity_dict(conn, name_of, entity.get("parent_id"))
+            task["entity_type"] = parts["entity_type"]
+            sequence = _typed(conn, name_of, parts["parent"])
             if sequence is not None and sequence["type"] == "Sequence":
                 task["sequence"] = sequence
-                episode = q.entity_dict(conn, name_of, sequence.get("parent_id"))
+                episode = _typed(conn, name_of, parts["grandparent"])
                 if episode is not None:
                     task["episode"] = episode
             elif sequence is not None and sequence["type"] == "Episode":
                 task["episode"] = sequence
             elif entity.get("source_id"):
-                episode = q.entity_dict(conn, name_of, entity["source_id"])
+                episode = _typed(conn, name_of, parts["source"])
                 if episode is not None and episode["type"] == "Episode":
                     task["episode"] = episode
-        task["project"] = q.project_dict(conn, task["project_id"])
-        task["task_type"] = q.TASK_TYPE.get(conn, task["task_type_id"])
-        task["task_status"] = q.TASK_STATUS.get(conn, task["task_status_id"])
+        task["project"] = parts["project"]
+        task["task_type"] = parts["task_type"]
+        task["task_status"] = parts["task_status"]
         # the assigner and the assignees in one read of the person table (and of their departments)
         assigner_id = task.get("assigner_id")
         wanted = assignees + ([assigner_id] if assigner_id and assigner_id not in assignees else [])
@@ -97,8 +99,15 @@ def full_task(ctx: RequestContext, task_id: str) -> Row:
         if assigner_id in found:
             task["assigner"] = found[assigner_id]
         task["persons"] = [found[person_id] for person_id in assignees if person_id in found]
-        task["is_subscribed"] = q.is_subscribed(conn, ctx.person_id, task_id)
+        task["is_subscribed"] = parts["is_subscribed"]
     return task
+
+
+def _typed(conn: Connection, name_of: Any, entity: Row | None) -> Row | None:
+    """``entity`` with its type's name as ``type`` (Shot, Sequence...), as ``entity_dict`` gives it."""
+    if entity is not None:
+        entity["type"] = name_of(conn, entity["entity_type_id"])
+    return entity
 
 
 def entity_tasks(ctx: RequestContext, entity_id: str, relations: bool) -> list[Row]:
@@ -106,7 +115,7 @@ def entity_tasks(ctx: RequestContext, entity_id: str, relations: bool) -> list[R
     with ctx.read() as conn:
         entity = q.load(conn, ENTITY, entity_id)
         perm.check_project_access(ctx, conn, entity["project_id"])
-        tasks = q.tasks_with_names(conn, s.task.c.entity_id == entity_id)
+        tasks = q.tasks_with_names(conn, entity_id)
         if relations:
             TASK.add_relations(conn, tasks)
     return tasks

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import sqlalchemy as sa
@@ -48,40 +49,48 @@ def require_person(ctx: RequestContext) -> None:
         raise Forbidden(NOT_PERSON)
 
 
-def _all(conn: Connection, path: str, order: str | None = "name") -> list[Row]:
+@functools.cache
+def _all_statement(path: str, order: str | None) -> Any:
+    """Every row of a model, in ``order``: built once (a statement costs more to build than a small
+    table takes to read)."""
     model = MODELS[path]
     stmt = model.select()
-    if order:
-        stmt = stmt.order_by(model.table.c[order])
-    return model.to_dicts(conn.execute(stmt))
+    return stmt.order_by(model.table.c[order]) if order else stmt
+
+
+def _all(conn: Connection, path: str, order: str | None = "name") -> list[Row]:
+    return MODELS[path].to_dicts(conn.execute(_all_statement(path, order)))
 
 
 # ----------------------------------------------------------------------------- context
 
+_ASSET_TYPES = (ASSET_TYPE.select().where(s.entity_type.c.name.not_in(NON_ASSET_TYPES))
+                .order_by(s.entity_type.c.name))
+_PERSONS = PERSON.select().order_by(s.person.c.first_name, s.person.c.last_name)
+_ROLES = sa.select(s.project_person_link.c.project_id, s.project_person_link.c.role).where(
+    s.project_person_link.c.person_id == sa.bindparam("person_id"), s.project_person_link.c.role.is_not(None))
+_UNREAD = sa.select(sa.func.count()).select_from(s.notification).where(
+    s.notification.c.person_id == sa.bindparam("person_id"), s.notification.c.read.is_not(True))
+
+
 def asset_types(conn: Connection) -> list[Row]:
-    et = s.entity_type
-    rows = ASSET_TYPE.to_dicts(conn.execute(ASSET_TYPE.select().where(et.c.name.not_in(NON_ASSET_TYPES))
-                                            .order_by(et.c.name)))
+    rows = ASSET_TYPE.to_dicts(conn.execute(_ASSET_TYPES))
     ENTITY_TYPE.add_relations(conn, rows)
     return rows
 
 
 def persons_for(ctx: RequestContext, conn: Connection) -> list[Row]:
-    rows = PERSON.to_dicts(conn.execute(PERSON.select().order_by(s.person.c.first_name, s.person.c.last_name)))
+    rows = PERSON.to_dicts(conn.execute(_PERSONS))
     PERSON.add_relations(conn, rows)
     return rows if ctx.is_manager else [minimal(r) for r in rows]
 
 
 def project_roles(ctx: RequestContext, conn: Connection) -> dict[str, str]:
-    link = s.project_person_link
-    return {pid: role for pid, role in conn.execute(
-        sa.select(link.c.project_id, link.c.role).where(link.c.person_id == ctx.person_id, link.c.role.is_not(None)))}
+    return {pid: role for pid, role in conn.execute(_ROLES, {"person_id": ctx.person_id})}
 
 
 def notification_count(ctx: RequestContext, conn: Connection) -> int:
-    n = s.notification
-    return conn.execute(sa.select(sa.func.count()).select_from(n).where(
-        n.c.person_id == ctx.person_id, n.c.read.is_not(True))).scalar() or 0
+    return conn.execute(_UNREAD, {"person_id": ctx.person_id}).scalar() or 0
 
 
 def context(ctx: RequestContext) -> Row:
@@ -312,16 +321,23 @@ FILTER_TABLES = {"filters": (s.search_filter, "search-filters"),
                  "filter-groups": (s.search_filter_group, "search-filter-groups")}
 
 
-def grouped_filters(conn: Connection, table: sa.Table, person_id: str) -> dict[str, dict[str, list[Row]]]:
-    """``{list_type: {project_id or "all": [filters]}}``, as Kitsu stores them."""
+@functools.cache
+def _filters_statement(table: sa.Table) -> Any:
     model = MODELS["search-filters" if table is s.search_filter else "search-filter-groups"]
-    where = [table.c.person_id == person_id]
+    where = [table.c.person_id == sa.bindparam("person_id")]
     if table is s.search_filter:
         # filters of a deleted group are gone with it
         where.append(sa.or_(table.c.search_filter_group_id.is_(None), table.c.search_filter_group_id.in_(
             sa.select(s.search_filter_group.c.id))))
+    return model.select().where(*where).order_by(table.c.name)
+
+
+def grouped_filters(conn: Connection, table: sa.Table, person_id: str) -> dict[str, dict[str, list[Row]]]:
+    """``{list_type: {project_id or "all": [filters]}}``, as Kitsu stores them."""
+    model = MODELS["search-filters" if table is s.search_filter else "search-filter-groups"]
     out: dict[str, dict[str, list[Row]]] = {}
-    for row in model.to_dicts(conn.execute(model.select().where(*where).order_by(table.c.name))):
+    rows = conn.execute(_filters_statement(table), {"person_id": person_id})
+    for row in model.to_dicts(rows):
         out.setdefault(row["list_type"] or "", {}).setdefault(row["project_id"] or "all", []).append(row)
     return out
 

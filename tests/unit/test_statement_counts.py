@@ -1,0 +1,120 @@
+"""The hot reads send a fixed number of SQL statements, whatever the number of rows they embed: an
+N+1 (one statement per assignee, comment or relation) fails these tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from sqlalchemy import event
+
+from foxtrack.core.context import AppState
+from foxtrack.testing._inprocess import Tracker, start_tracker
+from foxtrack.testing._seed import Seed
+
+PEOPLE = [{"email": f"artist{i}@example.com", "first_name": f"Artist{i}", "last_name": "Seed"} for i in range(3)]
+
+
+@pytest.fixture(scope="module")
+def tracker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tracker]:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("FOXTRACK_RESPONSE_CACHE", "false")  # every request reaches its handler
+        found = start_tracker(Seed(project="Counts", production_type="tvshow", people=PEOPLE,
+                                   episodes={"E01": {"SQ01": ["SH010"]}}),
+                              data_dir=Path(tmp_path_factory.mktemp("statement-counts")))
+    yield found
+    found.stop()
+
+
+def state_of(tracker: Tracker) -> AppState:
+    assert tracker._server is not None
+    layer: Any = tracker._server.config.app
+    while not (hasattr(layer, "router") and hasattr(layer, "state")):
+        layer = getattr(layer, "app", None) or layer.other_asgi_app
+    state: AppState = layer.state.foxtrack
+    return state
+
+
+@pytest.fixture(scope="module")
+def admin(tracker: Tracker) -> requests.Session:
+    http = requests.Session()
+    answer = http.post(f"{tracker.api}/auth/login", json={"email": tracker.email, "password": tracker.password},
+                       timeout=10)
+    assert answer.status_code == 200, answer.text
+    http.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
+    return http
+
+
+def statements(tracker: Tracker, http: requests.Session, path: str) -> tuple[list[str], Any]:
+    """The statements one ``GET path`` sends (the caller's identity already remembered) and its JSON."""
+    url = f"{tracker.api}/{path}"
+    assert http.get(url, timeout=10).status_code == 200  # identity remembered, statements compiled
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    engine = state_of(tracker).engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        answer = http.get(url, timeout=10)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert answer.status_code == 200, answer.text
+    return seen, answer.json()
+
+
+def assign(tracker: Tracker, http: requests.Session, task_id: str, person_id: str) -> None:
+    answer = http.put(f"{tracker.api}/actions/tasks/{task_id}/assign", json={"person_id": person_id}, timeout=10)
+    assert answer.status_code == 200, answer.text
+
+
+def test_full_task_is_four_statements_whatever_its_assignees(tracker: Tracker, admin: requests.Session) -> None:
+    task = tracker.ids["SH010/Anim3D"]
+    people = [p["id"] for p in admin.get(f"{tracker.api}/data/persons", timeout=10).json()
+              if p["email"].startswith("artist")]
+    assign(tracker, admin, task, people[0])
+    one, answer = statements(tracker, admin, f"data/tasks/{task}/full")
+    # the task with its entity, sequence, episode, project, type, status and subscription; its
+    # assignees; their persons; their departments
+    assert len(one) == 4, one
+    assert [p["id"] for p in answer["persons"]] == answer["assignees"] == [people[0]]
+    assert answer["sequence"]["name"] == "SQ01" and answer["episode"]["name"] == "E01"
+    for person in people[1:]:
+        assign(tracker, admin, task, person)
+    three, answer = statements(tracker, admin, f"data/tasks/{task}/full")
+    assert len(three) == 4, three
+    assert sorted(answer["assignees"]) == sorted(people) and len(answer["persons"]) == 3
+    assert answer["assigner"]["email"] == tracker.email
+
+
+def test_task_comments_do_not_cost_a_statement_each(tracker: Tracker, admin: requests.Session) -> None:
+    task = tracker.ids["SH010/Anim3D"]
+    status = admin.get(f"{tracker.api}/data/tasks/{task}", timeout=10).json()["task_status_id"]
+
+    def comment(text: str) -> None:
+        answer = admin.post(f"{tracker.api}/actions/tasks/{task}/comment",
+                            json={"task_status_id": status, "comment": text}, timeout=10)
+        assert answer.status_code == 201, answer.text
+
+    comment("first")
+    few, answer = statements(tracker, admin, f"data/tasks/{task}/comments")
+    assert len(answer) == 1
+    for n in range(4):
+        comment(f"more {n}")
+    more, answer = statements(tracker, admin, f"data/tasks/{task}/comments")
+    assert len(answer) == 5
+    assert len(more) == len(few) <= 7, more
+    # previews, mentions, department mentions and acknowledgements: one statement
+    assert sum("comment_mentions" in s for s in more) == 1, more
+
+
+def test_entity_tasks_and_shot_are_constant(tracker: Tracker, admin: requests.Session) -> None:
+    shot = tracker.ids["SH010"]
+    tasks, answer = statements(tracker, admin, f"data/shots/{shot}/tasks")
+    assert len(tasks) == 2 and answer[0]["entity_name"] == "SH010", tasks
+    one_task, _ = statements(tracker, admin, f"data/tasks/{tracker.ids['SH010/Anim3D']}")
+    assert len(one_task) == 2, one_task
