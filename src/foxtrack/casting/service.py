@@ -39,6 +39,16 @@ def _asset_rows(conn: Connection, clauses: list[Any], extra: tuple[Any, ...] = (
     return list(conn.execute(stmt).all())
 
 
+# one entity's casting (gazu's ``get_shot_casting``, the hot read): built once, the id bound at execution
+_ONE_CASTING = (
+    sa.select(L.c.entity_in_id, L.c.entity_out_id, E.c.name, T.c.name, E.c.ready_for, E.c.source_id,
+              E.c.preview_file_id, L.c.nb_occurences, L.c.label, E.c.is_shared, E.c.project_id)
+    .select_from(L.join(E, E.c.id == L.c.entity_out_id).join(T, T.c.id == E.c.entity_type_id))
+    .where(E.c.canceled.is_not(True), L.c.entity_in_id == sa.bindparam("entity_id"))
+    .order_by(T.c.name, E.c.name)
+)
+
+
 def _entry(row: Any) -> Row:
     return {"asset_id": row[1], "asset_name": row[2], "asset_type_name": row[3], "ready_for": row[4],
             "episode_id": row[5], "preview_file_id": row[6], "nb_occurences": row[7], "label": row[8] or "",
@@ -70,7 +80,7 @@ def get_casting(ctx: RequestContext, project_id: str | None, entity_id: str) -> 
             entities.load(ctx, conn, entity_id)
         else:
             _project_entity(ctx, conn, project_id, entity_id)
-        return [_entry(r) for r in _asset_rows(conn, [L.c.entity_in_id == entity_id])]
+        return [_entry(r) for r in conn.execute(_ONE_CASTING, {"entity_id": entity_id})]
 
 
 def update_casting(ctx: RequestContext, project_id: str | None, entity_id: str, body: Any) -> Any:

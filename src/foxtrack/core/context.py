@@ -372,7 +372,7 @@ def _database_checks(ctx: RequestContext, method: str, path: str) -> list[Callab
         ctx.state.route_rules[key] = found
     # an admin passes every rule that names admins, with no database read
     if found is not None and not (ctx.is_admin and "admin" in found[0] and found[0][0] != "!self"):
-        checks.append(lambda: policy.enforce(ctx, method, path))
+        checks.append(lambda: policy.check_rule(ctx, found))
     return checks
 
 

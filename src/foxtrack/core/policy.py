@@ -47,8 +47,8 @@ from foxtrack.core.context import ADMIN, CLIENT, MANAGER, SUPERVISOR, VENDOR, Re
 from foxtrack.core.errors import Forbidden
 from foxtrack.db import schema as s
 
-__all__ = ["HOLES", "MODELS", "ROUTES", "RULES", "Target", "allowed", "check", "complete", "enforce", "model_rule",
-           "require", "rule_for", "target_of_row"]
+__all__ = ["HOLES", "MODELS", "ROUTES", "RULES", "Target", "allowed", "check", "check_rule", "complete", "enforce",
+           "model_rule", "require", "rule_for", "target_of_row"]
 
 Relations = tuple[str, ...]
 
@@ -565,7 +565,12 @@ def check(ctx: RequestContext, method: str, path: str) -> None:
     """The route rule of a request: refuse (403) when one covers it and none of its relations holds.
 
     A plain function (its own read connection), so the request's hop or the handler's can call it."""
-    found = rule_for(method, path)
+    check_rule(ctx, rule_for(method, path))
+
+
+def check_rule(ctx: RequestContext, found: tuple[Relations, dict[str, str]] | None) -> None:
+    """``check`` with the request's rule already looked up (``rule_for``, which the request context
+    remembers per route: the lookup tries every rule's pattern)."""
     if found is None:
         return
     relations, ids = found
@@ -578,4 +583,4 @@ def check(ctx: RequestContext, method: str, path: str) -> None:
         require(ctx, conn, relations, target)
 
 
-enforce = check  # the name the request dependency calls
+enforce = check  # the request context calls ``check_rule`` with the rule it remembered
