@@ -118,3 +118,8 @@ def test_entity_tasks_and_shot_are_constant(tracker: Tracker, admin: requests.Se
     assert len(tasks) == 2 and answer[0]["entity_name"] == "SH010", tasks
     one_task, _ = statements(tracker, admin, f"data/tasks/{tracker.ids['SH010/Anim3D']}")
     assert len(one_task) == 2, one_task
+    # the shot, its project/sequence/episode names, its links, its tasks (with the caller's
+    # subscriptions), their assignees
+    full_shot, answer = statements(tracker, admin, f"data/shots/{shot}")
+    assert len(full_shot) == 5, full_shot
+    assert answer["sequence_name"] == "SQ01" and [t["id"] for t in answer["tasks"]] == [tracker.ids["SH010/Anim3D"]]

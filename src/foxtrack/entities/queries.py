@@ -197,29 +197,31 @@ def one_entity_relations(conn: Connection, item: Row) -> None:
     item["instance_casting"] = []
 
 
-def _one_entity_task_statements(columns: tuple[str, ...]) -> tuple[Any, Any, Any]:
+def _one_entity_task_statements(columns: tuple[str, ...]) -> tuple[Any, Any]:
     t, link, sub = s.task, s.task_person_link, s.subscription
-    tasks = sa.select(*(t.c[c] for c in columns)).where(t.c.entity_id == sa.bindparam("entity_id"))
+    subscribed = sa.exists().where(sub.c.person_id == sa.bindparam("person_id"), sub.c.task_id == t.c.id)
+    tasks = (sa.select(*(t.c[c] for c in columns), subscribed.label("is_subscribed"))
+             .where(t.c.entity_id == sa.bindparam("entity_id")))
     assignees = (sa.select(link.c.task_id, link.c.person_id)
                  .join(t, t.c.id == link.c.task_id).where(t.c.entity_id == sa.bindparam("entity_id")))
-    subscribed = (sa.select(sub.c.task_id).join(t, t.c.id == sub.c.task_id)
-                  .where(t.c.entity_id == sa.bindparam("entity_id"), sub.c.person_id == sa.bindparam("person_id")))
-    return tasks, assignees, subscribed
+    return tasks, assignees
 
 
-_ONE_ENTITY_TASKS: dict[tuple[str, ...], tuple[Any, Any, Any]] = {}
+_ONE_ENTITY_TASKS: dict[tuple[str, ...], tuple[Any, Any]] = {}
 
 
 def one_entity_tasks(conn: Connection, entity_id: str, person_id: str, columns: tuple[str, ...]) -> list[Row]:
-    """The with-tasks task rows of one entity (same shape as ``tasks_for_screen``)."""
+    """The with-tasks task rows of one entity (same shape as ``tasks_for_screen``): two statements,
+    the tasks (with whether the caller follows each) and their assignees."""
     statements = _ONE_ENTITY_TASKS.get(columns)
     if statements is None:
         statements = _ONE_ENTITY_TASKS[columns] = _one_entity_task_statements(columns)
-    tasks_q, assignees_q, subscribed_q = statements
-    by_id = _screen_tasks(conn.execute(tasks_q, {"entity_id": entity_id}), columns)
+    tasks_q, assignees_q = statements
+    rows = conn.execute(tasks_q, {"entity_id": entity_id, "person_id": person_id}).all()
+    by_id = _screen_tasks((row[:-1] for row in rows), columns)
     if by_id:
         _attach(by_id, conn.execute(assignees_q, {"entity_id": entity_id}),
-                (r[0] for r in conn.execute(subscribed_q, {"entity_id": entity_id, "person_id": person_id})))
+                (row[0] for row in rows if row[-1]))  # ``columns`` start with the task id
     return list(by_id.values())
 
 
