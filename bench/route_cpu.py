@@ -44,6 +44,8 @@ ROUTES: dict[str, str] = {
     "user/context": "data/user/context",
     "shots/with-tasks": "data/shots/with-tasks?project_id={project}",
     "assets/with-tasks": "data/assets/with-tasks?project_id={project}",
+    "projects/open": "data/projects/open",
+    "user/tasks": "data/user/tasks",
 }
 
 

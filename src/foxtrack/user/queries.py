@@ -26,11 +26,10 @@ def _open_projects() -> sa.Select[Any]:
     ).where(s.project_status.c.name == "Open")
 
 
-def task_rows(conn: Connection, where: Iterable[sa.ColumnElement[bool]]) -> list[Row]:
-    """Tasks joined with their entity, parents, project, type and status names (Kitsu's to-do rows)."""
-    t, e, p, tt, ts, et = s.task, s.entity, s.project, s.task_type, s.task_status, s.entity_type
+def _task_row_extras() -> list[Any]:
+    e, p, tt, ts, et = s.entity, s.project, s.task_type, s.task_status, s.entity_type
     seq, ep = _SEQUENCE_ALIAS, _EPISODE_ALIAS
-    extra = [
+    return [
         p.c.name.label("project_name"),
         p.c.has_avatar.label("project_has_avatar"),
         e.c.name.label("entity_name"),
@@ -50,8 +49,18 @@ def task_rows(conn: Connection, where: Iterable[sa.ColumnElement[bool]]) -> list
         ts.c.color.label("task_status_color"),
         ts.c.short_name.label("task_status_short_name"),
     ]
-    stmt = (
-        TASK.select().add_columns(*extra)
+
+
+_EXTRAS = _task_row_extras()
+_EXTRA_NAMES = [str(c.name) for c in _EXTRAS]
+
+
+def task_rows_statement(where: Iterable[sa.ColumnElement[bool]]) -> sa.Select[Any]:
+    """The to-do rows' statement for ``where``: a route whose filters only bind values builds it once."""
+    t, e, p, tt, ts, et = s.task, s.entity, s.project, s.task_type, s.task_status, s.entity_type
+    seq, ep = _SEQUENCE_ALIAS, _EPISODE_ALIAS
+    return (
+        TASK.select().add_columns(*_EXTRAS)
         .join(e, e.c.id == t.c.entity_id)
         .join(p, p.c.id == t.c.project_id)
         .join(tt, tt.c.id == t.c.task_type_id)
@@ -62,12 +71,21 @@ def task_rows(conn: Connection, where: Iterable[sa.ColumnElement[bool]]) -> list
         .where(*where)
         .order_by(p.c.name, e.c.name, tt.c.priority, tt.c.name)
     )
+
+
+def task_rows(conn: Connection, where: Iterable[sa.ColumnElement[bool]]) -> list[Row]:
+    """Tasks joined with their entity, parents, project, type and status names (Kitsu's to-do rows)."""
+    return read_task_rows(conn, task_rows_statement(where))
+
+
+def read_task_rows(conn: Connection, stmt: sa.Select[Any], params: dict[str, Any] | None = None) -> list[Row]:
+    """The to-do rows of a ``task_rows_statement`` (its bound values in ``params``), with assignees
+    and last comments."""
     n = len(TASK.keys)
-    names = [str(c.name) for c in extra]
     out: list[Row] = []
-    for row in conn.execute(stmt):
+    for row in conn.execute(stmt, params or {}):
         task = TASK.to_dict(row[:n])
-        task.update(zip(names, row[n:]))
+        task.update(zip(_EXTRA_NAMES, row[n:]))
         task["entity_preview_file_id"] = task["entity_preview_file_id"] or ""
         task["entity_source_id"] = task["entity_source_id"] or ""
         task["entity_canceled"] = bool(task["entity_canceled"])
@@ -97,7 +115,7 @@ def last_comments(conn: Connection, task_ids: list[str]) -> dict[str, Row]:
     return {tid: {"text": text, "date": (date or "")[:19], "person_id": pid} for tid, text, date, pid in rows}
 
 
-def assigned_to(person_id: str) -> sa.ColumnElement[bool]:
+def assigned_to(person_id: str | sa.BindParameter[str]) -> sa.ColumnElement[bool]:
     link = s.task_person_link
     return s.task.c.id.in_(sa.select(link.c.task_id).where(link.c.person_id == person_id))
 

@@ -131,17 +131,22 @@ def _done() -> sa.ColumnElement[bool]:
     return s.task.c.task_status_id.in_(sa.select(s.task_status.c.id).where(s.task_status.c.is_done.is_(True)))
 
 
+# the caller's to-do and done lists (the Kitsu UI's first calls): built once, the caller bound at execution
+_TO_DO = q.task_rows_statement([q.assigned_to(sa.bindparam("person_id")), q.in_open_projects(), sa.not_(_done()),
+                                s.entity.c.canceled.is_not(True)])
+_DONE = q.task_rows_statement([q.assigned_to(sa.bindparam("person_id")), q.in_open_projects(), _done()])
+
+
 def tasks_to_do(ctx: RequestContext) -> list[Row]:
     require_person(ctx)
     with ctx.read() as conn:
-        return q.task_rows(conn, [q.assigned_to(ctx.person_id), q.in_open_projects(), sa.not_(_done()),
-                                  s.entity.c.canceled.is_not(True)])
+        return q.read_task_rows(conn, _TO_DO, {"person_id": ctx.person_id})
 
 
 def done_tasks(ctx: RequestContext) -> list[Row]:
     require_person(ctx)
     with ctx.read() as conn:
-        return q.task_rows(conn, [q.assigned_to(ctx.person_id), q.in_open_projects(), _done()])
+        return q.read_task_rows(conn, _DONE, {"person_id": ctx.person_id})
 
 
 def tasks_to_check(ctx: RequestContext) -> list[Row]:
