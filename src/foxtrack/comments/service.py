@@ -22,7 +22,7 @@ from foxtrack.core.errors import (
 )
 from foxtrack.core.jsonutil import is_uuid, new_id, normalize_datetime, now
 from foxtrack.core.models import COMMENT, MODELS, PERSON, TASK
-from foxtrack.core.rawsql import in_ids
+from foxtrack.core.rawsql import ForIds, in_ids
 from foxtrack.crud import service as crud
 from foxtrack.crud.policy import Policies
 from foxtrack.db import schema as s
@@ -52,12 +52,26 @@ class CommentInput:
 
 # ----------------------------------------------------------------------------- serialisation
 
+# what ``decorate`` reads for a page of comments, built once (the ids bound at execution)
+_P, _A, _CPL, _PF = s.person, s.attachment_file, s.comment_preview_link, s.preview_file
+_MINIMAL_PERSONS = ForIds(lambda pick: sa.select(_P.c.id, _P.c.first_name, _P.c.last_name, _P.c.has_avatar,
+                                                 _P.c.role).where(pick(_P.c.id)))
+_ATTACHMENTS = ForIds(lambda pick: ATTACHMENT.select().where(pick(_A.c.comment_id))
+                      .order_by(_A.c.created_at, _A.c.name))
+_PREVIEWS = ForIds(lambda pick: sa.select(_CPL.c.comment_id, _PF.c.id, _PF.c.task_id, _PF.c.revision, _PF.c.extension,
+                                          _PF.c.width, _PF.c.height, _PF.c.duration, _PF.c.status,
+                                          _PF.c.validation_status, _PF.c.original_name, _PF.c.position,
+                                          _PF.c.annotations)
+                   .join(_PF, _PF.c.id == _CPL.c.preview_file_id).where(pick(_CPL.c.comment_id))
+                   .order_by(_PF.c.revision.desc(), _PF.c.position))
+_STATUSES = ForIds(lambda pick: sa.select(s.task_status.c.id, s.task_status.c.name, s.task_status.c.short_name,
+                                          s.task_status.c.color).where(pick(s.task_status.c.id)))
+
+
 def minimal_persons(conn: Connection, person_ids: set[str]) -> dict[str, Row]:
     if not person_ids:
         return {}
-    p = s.person
-    rows = conn.execute(sa.select(p.c.id, p.c.first_name, p.c.last_name, p.c.has_avatar, p.c.role)
-                        .where(in_ids(p.c.id, list(person_ids))))
+    rows = _MINIMAL_PERSONS.execute(conn, list(person_ids))
     return {r.id: {"first_name": r.first_name, "last_name": r.last_name,
                    "full_name": f"{r.first_name or ''} {r.last_name or ''}".strip(),
                    "has_avatar": bool(r.has_avatar), "role": r.role, "id": r.id} for r in rows}
@@ -66,9 +80,7 @@ def minimal_persons(conn: Connection, person_ids: set[str]) -> dict[str, Row]:
 def attachments_by_comment(conn: Connection, comment_ids: list[str]) -> dict[str, list[Row]]:
     out: dict[str, list[Row]] = {i: [] for i in comment_ids}
     if comment_ids:
-        a = s.attachment_file
-        for row in ATTACHMENT.to_dicts(conn.execute(ATTACHMENT.select().where(in_ids(a.c.comment_id, list(comment_ids)))
-                                                    .order_by(a.c.created_at, a.c.name))):
+        for row in ATTACHMENT.to_dicts(_ATTACHMENTS.execute(conn, comment_ids)):
             out.setdefault(row["comment_id"], []).append(row)
     return out
 
@@ -76,13 +88,7 @@ def attachments_by_comment(conn: Connection, comment_ids: list[str]) -> dict[str
 def previews_by_comment(conn: Connection, comment_ids: list[str]) -> dict[str, list[Row]]:
     out: dict[str, list[Row]] = {i: [] for i in comment_ids}
     if comment_ids:
-        link, pf = s.comment_preview_link, s.preview_file
-        stmt = (sa.select(link.c.comment_id, pf.c.id, pf.c.task_id, pf.c.revision, pf.c.extension, pf.c.width,
-                          pf.c.height, pf.c.duration, pf.c.status, pf.c.validation_status, pf.c.original_name,
-                          pf.c.position, pf.c.annotations)
-                .join(pf, pf.c.id == link.c.preview_file_id).where(in_ids(link.c.comment_id, list(comment_ids)))
-                .order_by(pf.c.revision.desc(), pf.c.position))
-        for r in conn.execute(stmt):
+        for r in _PREVIEWS.execute(conn, comment_ids):
             out[r.comment_id].append({
                 "id": r.id, "task_id": r.task_id, "revision": r.revision, "extension": r.extension,
                 "width": r.width, "height": r.height, "duration": r.duration, "status": r.status,
@@ -117,8 +123,7 @@ def decorate(conn: Connection, comments: list[Row], full_person: bool = False, f
                 conn.execute(tq.TASK_STATUS.select().where(in_ids(ts.c.id, list(status_ids)))))}
         else:
             statuses = {r.id: {"name": r.name, "short_name": r.short_name, "color": r.color, "id": r.id}
-                        for r in conn.execute(sa.select(ts.c.id, ts.c.name, ts.c.short_name, ts.c.color)
-                                              .where(in_ids(ts.c.id, list(status_ids))))}
+                        for r in _STATUSES.execute(conn, list(status_ids))}
     for c in comments:
         c["replies"] = c.get("replies") or []
         c["checklist"] = c.get("checklist") or []

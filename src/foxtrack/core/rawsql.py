@@ -8,10 +8,11 @@ caller's ``bools`` indexes. On PostgreSQL the driver already returns dicts and b
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Executable
 
@@ -62,3 +63,19 @@ def in_ids(column: Any, ids: Sequence[Any]) -> Any:
     """``column IN ids``, written as an equality for a single id: SQLAlchemy rewrites the SQL text
     of an expanding IN on every execution, which costs more than a one-row lookup."""
     return column == ids[0] if len(ids) == 1 else column.in_(ids)
+
+
+class ForIds:
+    """A statement over the rows picked by a list of ids, built once in its two shapes: ``column = :id``
+    for one id and ``column IN (...)`` (an expanding list) for several. ``build`` makes the statement
+    from the condition it is handed for a column; only the ids are bound at execution."""
+
+    def __init__(self, build: Callable[[Callable[[Any], Any]], Executable]):
+        self.one = build(lambda column: column == sa.bindparam("_for_id"))
+        self.many = build(lambda column: column.in_(sa.bindparam("_for_ids", expanding=True)))
+
+    def execute(self, conn: Connection, ids: Sequence[Any]) -> Any:
+        """The result for ``ids`` (at least one)."""
+        if len(ids) == 1:
+            return conn.execute(self.one, {"_for_id": ids[0]})
+        return conn.execute(self.many, {"_for_ids": list(ids)})

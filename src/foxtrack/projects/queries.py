@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from foxtrack.core.models import METADATA_DESCRIPTOR, PROJECT
-from foxtrack.core.rawsql import in_ids
+from foxtrack.core.rawsql import ForIds
 from foxtrack.db import schema as s
 
 Row = dict[str, Any]
@@ -48,9 +48,25 @@ def open_clause() -> sa.ColumnElement[bool]:
     )
 
 
-def member_clause(person_id: str) -> sa.ColumnElement[bool]:
+def member_clause(person_id: str | sa.BindParameter[str]) -> sa.ColumnElement[bool]:
     link = s.project_person_link
     return s.project.c.id.in_(sa.select(link.c.project_id).where(link.c.person_id == person_id))
+
+
+_OPEN = PROJECT.select().where(open_clause()).order_by(s.project.c.name)
+_OPEN_OF_MEMBER = (PROJECT.select().where(open_clause(), member_clause(sa.bindparam("person_id")))
+                   .order_by(s.project.c.name))
+
+
+def open_projects(conn: Connection, member_id: str | None) -> list[Row]:
+    """The open projects (those ``member_id`` is on the team of, when given), by name; built once."""
+    if member_id is None:
+        return PROJECT.to_dicts(conn.execute(_OPEN))
+    return PROJECT.to_dicts(conn.execute(_OPEN_OF_MEMBER, {"person_id": member_id}))
+
+
+_DESCRIPTORS = ForIds(lambda pick: METADATA_DESCRIPTOR.select().where(pick(s.metadata_descriptor.c.project_id))
+                      .order_by(s.metadata_descriptor.c.position, s.metadata_descriptor.c.name))
 
 
 def descriptors(conn: Connection, project_ids: list[str], full: bool = False) -> dict[str, list[Row]]:
@@ -58,11 +74,7 @@ def descriptors(conn: Connection, project_ids: list[str], full: bool = False) ->
     out: dict[str, list[Row]] = {pid: [] for pid in project_ids}
     if not project_ids:
         return out
-    md = s.metadata_descriptor
-    rows = METADATA_DESCRIPTOR.to_dicts(
-        conn.execute(METADATA_DESCRIPTOR.select().where(in_ids(md.c.project_id, project_ids))
-                     .order_by(md.c.position, md.c.name))
-    )
+    rows = METADATA_DESCRIPTOR.to_dicts(_DESCRIPTORS.execute(conn, project_ids))
     METADATA_DESCRIPTOR.add_relations(conn, rows)
     for row in rows:
         item = row if full else {k: row[k] for k in DESCRIPTOR_KEYS} | {"departments": row["departments"]}
@@ -70,12 +82,23 @@ def descriptors(conn: Connection, project_ids: list[str], full: bool = False) ->
     return out
 
 
+# the per-project extras of a project list, built once (the ids bound at execution)
+_TT, _TS, _E, _ET = s.project_task_type_link, s.project_task_status_link, s.entity, s.entity_type
+_TASK_TYPE_LINKS = ForIds(lambda pick: sa.select(_TT.c.project_id, _TT.c.task_type_id, _TT.c.priority)
+                          .where(pick(_TT.c.project_id)))
+_TASK_STATUS_LINKS = ForIds(lambda pick: sa.select(_TS.c.project_id, _TS.c.task_status_id, _TS.c.priority,
+                                                   _TS.c.roles_for_board, _TS.c.is_client_allowed)
+                            .where(pick(_TS.c.project_id)))
+_EPISODES = ForIds(lambda pick: sa.select(_E.c.project_id, _E.c.id).join(_ET, _ET.c.id == _E.c.entity_type_id)
+                   .where(_ET.c.name == "Episode", pick(_E.c.project_id))
+                   .order_by(_E.c.project_id, _E.c.name, _E.c.created_at))
+
+
 def task_type_links(conn: Connection, project_ids: list[str]) -> dict[str, dict[str, Row]]:
     out: dict[str, dict[str, Row]] = {pid: {} for pid in project_ids}
-    link = s.project_task_type_link
-    for pid, tt_id, priority in conn.execute(
-        sa.select(link.c.project_id, link.c.task_type_id, link.c.priority).where(in_ids(link.c.project_id, project_ids))
-    ):
+    if not project_ids:
+        return out
+    for pid, tt_id, priority in _TASK_TYPE_LINKS.execute(conn, project_ids):
         out[pid][tt_id] = {"priority": priority, "hd_bitrate_compression": None, "ld_bitrate_compression": None,
                            "is_client_visible": True}
     return out
@@ -83,12 +106,9 @@ def task_type_links(conn: Connection, project_ids: list[str]) -> dict[str, dict[
 
 def task_status_links(conn: Connection, project_ids: list[str]) -> dict[str, dict[str, Row]]:
     out: dict[str, dict[str, Row]] = {pid: {} for pid in project_ids}
-    link = s.project_task_status_link
-    for pid, ts_id, priority, roles, client_allowed in conn.execute(
-        sa.select(link.c.project_id, link.c.task_status_id, link.c.priority, link.c.roles_for_board,
-                  link.c.is_client_allowed)
-        .where(in_ids(link.c.project_id, project_ids))
-    ):
+    if not project_ids:
+        return out
+    for pid, ts_id, priority, roles, client_allowed in _TASK_STATUS_LINKS.execute(conn, project_ids):
         out[pid][ts_id] = {"priority": priority,
                            "roles_for_board": roles if roles is not None else list(DEFAULT_ROLES_FOR_BOARD),
                            "is_client_allowed": client_allowed}
@@ -99,15 +119,8 @@ def first_episodes(conn: Connection, project_ids: list[str]) -> dict[str, str]:
     """The first episode (by name) of each project that has one."""
     if not project_ids:
         return {}
-    e, et = s.entity, s.entity_type
-    rows = conn.execute(
-        sa.select(e.c.project_id, e.c.id)
-        .join(et, et.c.id == e.c.entity_type_id)
-        .where(et.c.name == "Episode", in_ids(e.c.project_id, project_ids))
-        .order_by(e.c.project_id, e.c.name, e.c.created_at)
-    )
     out: dict[str, str] = {}
-    for pid, eid in rows:
+    for pid, eid in _EPISODES.execute(conn, project_ids):
         out.setdefault(pid, eid)
     return out
 

@@ -160,10 +160,7 @@ def _descriptor_with_departments(ctx: RequestContext, conn: Connection, row: Row
 
 def open_projects(ctx: RequestContext, conn: Connection, mine_only: bool = False) -> list[Row]:
     """Open projects with relations and Kitsu's extras; non-admins (or ``mine_only``) see their teams'."""
-    where = [q.open_clause()]
-    if mine_only or not ctx.is_admin:
-        where.append(q.member_clause(ctx.person_id))
-    items = q.projects(conn, where)
+    items = q.open_projects(conn, ctx.person_id if mine_only or not ctx.is_admin else None)
     PROJECT.add_relations(conn, items)
     q.add_extras(conn, items)
     return items

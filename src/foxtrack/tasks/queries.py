@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from foxtrack.core.errors import MalformedId, NotFound
 from foxtrack.core.jsonutil import is_uuid
 from foxtrack.core.models import ENTITY, MODELS, PERSON, PROJECT, TASK, Model
-from foxtrack.core.rawsql import in_ids
+from foxtrack.core.rawsql import ForIds, in_ids
 from foxtrack.db import schema as s
 
 Row = dict[str, Any]
@@ -98,10 +98,13 @@ def with_type_and_status(conn: Connection, tasks: list[Row]) -> list[Row]:
     return tasks
 
 
+_PERSONS = ForIds(lambda pick: PERSON.select().where(pick(s.person.c.id)))
+
+
 def persons(conn: Connection, person_ids: list[str]) -> list[Row]:
     if not person_ids:
         return []
-    rows = PERSON.to_dicts(conn.execute(PERSON.select().where(in_ids(s.person.c.id, person_ids))))
+    rows = PERSON.to_dicts(_PERSONS.execute(conn, person_ids))
     PERSON.add_relations(conn, rows)
     order = {pid: i for i, pid in enumerate(person_ids)}
     return sorted(rows, key=lambda r: order.get(r["id"], 0))
