@@ -212,14 +212,16 @@ def _task_project(conn: Connection, task_id: str) -> str | None:
 
 # ----------------------------------------------------------------------------- reads
 
+_TASK_COMMENTS = (COMMENT.select().where(s.comment.c.object_id == sa.bindparam("task_id"))
+                  .order_by(s.comment.c.created_at.desc(), s.comment.c.id))
+
+
 def task_comments(ctx: RequestContext, task_id: str) -> list[Row]:
     """Comments of a task, newest first, with author, status, previews and attachments."""
     with ctx.read() as conn:
         task = tq.load_task(conn, task_id)
         role = perm.check_project_access(ctx, conn, task["project_id"])
-        c = s.comment
-        rows = COMMENT.to_dicts(conn.execute(COMMENT.select().where(c.c.object_id == task_id)
-                                             .order_by(c.c.created_at.desc(), c.c.id)))
+        rows = COMMENT.to_dicts(conn.execute(_TASK_COMMENTS, {"task_id": task_id}))
         if not rows or role in (perm.ADMIN, perm.MANAGER, perm.SUPERVISOR):
             return decorate(conn, rows)
         authors = _author_roles(conn, task["project_id"], {r["person_id"] for r in rows if r.get("person_id")})
