@@ -51,6 +51,8 @@ class AppState:
     handler_checked_routes: set[int] = field(default_factory=set)
     # (method, path) -> the route policy's rule for it (``policy.rule_for`` walks every rule)
     route_rules: dict[tuple[str, str], Any] = field(default_factory=dict)
+    # the engine ``read`` checks out from: the same pool, autocommit on PostgreSQL (``read_engine``)
+    reader: Engine = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.reader = read_engine(self.engine)
