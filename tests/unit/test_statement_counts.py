@@ -123,3 +123,23 @@ def test_entity_tasks_and_shot_are_constant(tracker: Tracker, admin: requests.Se
     full_shot, answer = statements(tracker, admin, f"data/shots/{shot}")
     assert len(full_shot) == 5, full_shot
     assert answer["sequence_name"] == "SQ01" and [t["id"] for t in answer["tasks"]] == [tracker.ids["SH010/Anim3D"]]
+
+
+def test_project_relations_are_one_statement(tracker: Tracker, admin: requests.Session) -> None:
+    """A project's team, asset types, task types, statuses, automations and backgrounds: one statement
+    (a UNION ALL), in ``projects/open`` and in ``user/context``, however many projects are open."""
+    before, answer = statements(tracker, admin, "data/projects/open")
+    assert [p["name"] for p in answer] == ["Counts"]
+    assert len(before) == 6, before
+    open_status = next(s["id"] for s in admin.get(f"{tracker.api}/data/project-status", timeout=10).json()
+                       if s["name"] == "Open")
+    made = admin.post(f"{tracker.api}/data/projects", json={"name": "Counts 2", "production_type": "tvshow",
+                                                             "project_status_id": open_status}, timeout=10)
+    assert made.status_code == 201, made.text
+    after, answer = statements(tracker, admin, "data/projects/open")
+    assert sorted(p["name"] for p in answer) == ["Counts", "Counts 2"]
+    assert len(after) == len(before), after
+    assert sum("project_person_link.project_id" in s and "UNION ALL" in s for s in after) == 1, after
+    context, answer = statements(tracker, admin, "data/user/context")
+    assert len(answer["projects"]) == 2 and all("team" in p for p in answer["projects"])
+    assert len(context) == 22, context
