@@ -188,3 +188,30 @@ def test_asset_instances_and_scene_shots(server: RunningServer, client: object) 
         gazu.client.post(f"data/shots/{shot['id']}/asset-instances", {"asset_instance_id": "nope"})
     with pytest.raises(gexc.RouteNotFoundException):
         gazu.client.post(f"data/scenes/{shot['id']}/shots", {"shot_id": shot["id"]})
+
+
+def test_parallel_time_spent_additions_all_count(server: RunningServer, client: object) -> None:
+    """Eight clients adding time to one person's day on one task at once: every addition counts (the
+    first two both found no row for that day; the unique row made one of them fail with a 400)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    project = gazu.project.new_project(unique("Hours"), "short")
+    sequence = gazu.shot.new_sequence(project, "SQ01")
+    shot = gazu.shot.new_shot(project, sequence, "SH010")
+    task = gazu.task.new_task(shot, _task_type(unique("Layout"), "Shot"))
+    me = gazu.client.get_current_user()
+    gazu.task.assign_task(task, me)  # time is logged by the task's assignees
+    token = gazu.client.default_client.tokens["access_token"]
+    url = f"{server.api}/actions/tasks/{task['id']}/time-spents/2026-03-02/persons/{me['id']}/add"
+
+    def add(_: int) -> int:
+        return requests.post(url, json={"duration": 30}, headers={"Authorization": f"Bearer {token}"},
+                             timeout=30).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(add, range(8)))
+    assert statuses == [201] * 8
+    day = gazu.task.get_time_spent(task, "2026-03-02")
+    assert day["total"] == 240

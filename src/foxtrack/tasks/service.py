@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import Connection
 
 from foxtrack.core import permissions as perm
@@ -342,6 +343,14 @@ def set_time_spent(ctx: RequestContext, task_id: str, date: str, person_id: str,
                    add: bool = False) -> Row:
     """Set (or add to) the minutes a person spent on a task that day; keeps ``task.duration``."""
     duration = _duration(body)
+    try:
+        return _write_time_spent(ctx, task_id, date, person_id, duration, add)
+    except IntegrityError:  # a concurrent request created that day's row first: this one updates it
+        return _write_time_spent(ctx, task_id, date, person_id, duration, add)
+
+
+def _write_time_spent(ctx: RequestContext, task_id: str, date: str, person_id: str, duration: float,
+                      add: bool) -> Row:
     tsp = s.time_spent
     with ctx.write() as tx:
         task, day = _time_spent_target(ctx, tx, task_id, date, person_id)
@@ -353,7 +362,8 @@ def set_time_spent(ctx: RequestContext, task_id: str, date: str, person_id: str,
             event = "time-spent:new"
         else:
             current = q.TIME_SPENT.to_dict(row)
-            value = current["duration"] + duration if add else duration
+            # an addition is one statement (duration + n), so concurrent additions all count
+            value = tsp.c.duration + duration if add else duration
             crud.update_row(tx, q.TIME_SPENT, current["id"], {"duration": value})
             spent = q.TIME_SPENT.get(tx.conn, current["id"]) or current
             event = "time-spent:update"
