@@ -145,16 +145,9 @@ def profile(database_url: str, data_dir: Path, email: str, password: str, routes
     from fastapi.testclient import TestClient
     from sqlalchemy import event
 
-    from foxtrack.app import create_app
-    from foxtrack.config import Settings
+    from routes import in_process_app  # bench/routes.py, beside this file
 
-    settings = Settings(data_dir=data_dir, database_url=database_url, response_cache=False, media_workers=0,
-                        secret_key="bench-profile-routes")
-    app = create_app(settings, prepare_database=False)
-    layer: Any = app
-    while not (hasattr(layer, "router") and hasattr(layer, "state")):
-        layer = getattr(layer, "app", None) or layer.other_asgi_app
-    engine = layer.state.foxtrack.engine
+    app, engine = in_process_app(data_dir, database_url, "bench-profile-routes")
     statements: list[float] = []
     by_text: dict[str, float] = collections.defaultdict(float)
     started: dict[int, float] = {}
@@ -195,7 +188,6 @@ def profile(database_url: str, data_dir: Path, email: str, password: str, routes
                 print(f"{title}:")
                 for name, count in counter.most_common(top):
                     print(f"  {100 * count / max(1, sampler.samples):5.1f}%  {name}")
-
 
 if __name__ == "__main__":
     sys.exit(main())

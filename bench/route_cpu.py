@@ -32,18 +32,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-ROUTES: dict[str, str] = {
-    "trivial GET /api/": "",
-    "auth/authenticated": "auth/authenticated",
+from routes import ROUTES as HTTP_ROUTES  # noqa: E402 - bench/ on the path first
+from routes import in_process_app  # noqa: E402
+
+ROUTES: dict[str, str] = {  # the routes of ``routes.py``, with the plain task read and two UI lists
     "get_task (tasks/{id})": "data/tasks/{task}",
-    "get_task (tasks/{id}/full)": "data/tasks/{task}/full",
-    "get_shot": "data/shots/{shot}",
-    "all_tasks_for_shot": "data/shots/{shot}/tasks",
-    "get_shot_casting": "data/projects/{project}/entities/{shot}/casting",
-    "all_comments_for_task": "data/tasks/{task}/comments",
-    "user/context": "data/user/context",
-    "shots/with-tasks": "data/shots/with-tasks?project_id={project}",
-    "assets/with-tasks": "data/assets/with-tasks?project_id={project}",
+    **HTTP_ROUTES,
     "projects/open": "data/projects/open",
     "user/tasks": "data/user/tasks",
 }
@@ -160,17 +154,8 @@ def measure(data_dir: Path, calls: int, rounds: int, profile: str | None,
             only: list[str] | None) -> list[dict[str, Any]]:
     from sqlalchemy import event
 
-    from foxtrack.app import create_app
-    from foxtrack.config import Settings
-
     info = json.loads((data_dir / "route-ids.json").read_text())
-    settings = Settings(data_dir=data_dir, database_url=info["database_url"], response_cache=False, media_workers=0,
-                        secret_key="bench-route-cpu")
-    app = create_app(settings, prepare_database=False)  # ``prepare`` left it migrated
-    layer: Any = app
-    while not (hasattr(layer, "router") and hasattr(layer, "state")):
-        layer = getattr(layer, "app", None) or layer.other_asgi_app
-    engine = layer.state.foxtrack.engine
+    app, engine = in_process_app(data_dir, info["database_url"], "bench-route-cpu")  # ``prepare`` migrated it
     driver = Driver(app)
     driver.start()
     login = json.dumps({"email": info["email"], "password": info["password"]}).encode()

@@ -109,22 +109,29 @@ def time_http(session: requests.Session, url: str, pid: int, calls: int, rounds:
     return statistics.median(walls), statistics.median(cpus), body
 
 
+def in_process_app(data_dir: Path, database_url: str, secret_key: str) -> tuple[Any, Any]:
+    """An app on an already prepared database, response cache off, and its engine (found under the
+    middleware layers): for the in-process measurements of ``routes.py``, ``route_cpu.py`` and
+    ``profile_routes.py``."""
+    from foxtrack.app import create_app
+    from foxtrack.config import Settings
+
+    settings = Settings(data_dir=data_dir, database_url=database_url, response_cache=False, media_workers=0,
+                        secret_key=secret_key)
+    app = create_app(settings, prepare_database=False)
+    layer: Any = app
+    while not (hasattr(layer, "router") and hasattr(layer, "state")):
+        layer = getattr(layer, "app", None) or layer.other_asgi_app
+    return app, layer.state.foxtrack.engine
+
+
 def capture_sql(database_url: str, data_dir: Path, email: str, password: str,
                 paths: dict[str, str]) -> dict[str, list[tuple[str, Any]]]:
     """The driver-level statements each route runs, from an in-process app on the same database."""
     from fastapi.testclient import TestClient
     from sqlalchemy import event
 
-    from foxtrack.app import create_app
-    from foxtrack.config import Settings
-
-    settings = Settings(data_dir=data_dir, database_url=database_url, response_cache=False, media_workers=0,
-                        secret_key="bench-routes-capture")
-    app = create_app(settings, prepare_database=False)
-    layer: Any = app
-    while not (hasattr(layer, "router") and hasattr(layer, "state")):
-        layer = getattr(layer, "app", None) or layer.other_asgi_app
-    engine = layer.state.foxtrack.engine
+    app, engine = in_process_app(data_dir, database_url, "bench-routes-capture")
     seen: list[tuple[str, Any]] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
