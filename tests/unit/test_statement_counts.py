@@ -143,3 +143,12 @@ def test_project_relations_are_one_statement(tracker: Tracker, admin: requests.S
     context, answer = statements(tracker, admin, "data/user/context")
     assert len(answer["projects"]) == 2 and all("team" in p for p in answer["projects"])
     assert len(context) == 22, context
+
+
+def test_authenticated_reads_the_fido_devices_only_when_fido_is_on(tracker: Tracker, admin: requests.Session) -> None:
+    """``auth/authenticated`` (the Kitsu UI calls it on every page load): the person, their
+    departments, the organisation; the FIDO devices only for a person with FIDO turned on."""
+    seen, answer = statements(tracker, admin, "auth/authenticated")
+    assert answer["user"]["fido_devices"] == [] and answer["user"]["fido_enabled"] is False
+    assert len(seen) == 3, seen
+    assert not any("fido_credentials" in s for s in seen), seen
