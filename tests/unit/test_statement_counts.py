@@ -152,3 +152,32 @@ def test_authenticated_reads_the_fido_devices_only_when_fido_is_on(tracker: Trac
     assert answer["user"]["fido_devices"] == [] and answer["user"]["fido_enabled"] is False
     assert len(seen) == 3, seen
     assert not any("fido_credentials" in s for s in seen), seen
+
+
+def test_writes_do_not_look_up_the_webhooks_each_time(tracker: Tracker, admin: requests.Session) -> None:
+    """After a commit with events, the active webhooks come from the process's copy (read again after
+    ``HOOKS_SECONDS``, or at once when a webhook changes here), not from a SELECT per write."""
+    engine = state_of(tracker).engine
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    def new_department(name: str) -> None:
+        made = admin.post(f"{tracker.api}/data/departments", json={"name": name, "color": "#123456"}, timeout=10)
+        assert made.status_code == 201, made.text
+
+    new_department("Hooks warm-up")  # the copy is read here
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for n in range(3):
+            new_department(f"Hooks {n}")
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert seen and not any("FROM webhook" in s for s in seen), seen
+    hook = admin.post(f"{tracker.api}/data/webhooks", json={"url": "http://127.0.0.1:9/hook", "events": ["department:*"]},
+                      timeout=10)
+    assert hook.status_code == 201, hook.text
+    new_department("Hooks after")  # a webhook made here is used at once
+    deliveries = admin.get(f"{tracker.api}/data/webhooks/{hook.json()['id']}/deliveries", timeout=10)
+    assert deliveries.status_code == 200 and len(deliveries.json()) >= 1, deliveries.text
