@@ -13,22 +13,9 @@ import requests
 from PIL import Image
 
 from foxtrack.testing import RunningServer
+from tests.compat.test_ui_screens_more import Api
 
 Row = dict[str, Any]
-
-
-class Api:
-    """Plain HTTP as the browser sends it, with the admin's bearer token."""
-
-    def __init__(self, server: RunningServer):
-        self.base = server.api
-        self.session = requests.Session()
-        self.session.headers["Authorization"] = f"Bearer {gazu.client.default_client.tokens['access_token']}"
-
-    def call(self, method: str, path: str, status: int = 200, body: Any = None) -> Any:
-        answer = self.session.request(method, f"{self.base}/{path}", json=body)
-        assert answer.status_code == status, (method, path, answer.status_code, answer.text[:300])
-        return answer.json() if answer.content else None
 
 
 def _events(api: Api, since: set[str]) -> list[Row]:
