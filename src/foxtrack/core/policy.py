@@ -47,8 +47,8 @@ from foxtrack.core.context import ADMIN, CLIENT, MANAGER, SUPERVISOR, VENDOR, Re
 from foxtrack.core.errors import Forbidden
 from foxtrack.db import schema as s
 
-__all__ = ["HOLES", "MODELS", "ROUTES", "RULES", "Target", "allowed", "check", "check_rule", "complete", "enforce",
-           "model_rule", "require", "rule_for", "target_of_row"]
+__all__ = ["HOLES", "MODELS", "ROUTES", "RULES", "Target", "allowed", "check", "check_rule", "complete", "model_rule",
+           "require", "rule_for", "target_of_row"]
 
 Relations = tuple[str, ...]
 
@@ -581,6 +581,3 @@ def check_rule(ctx: RequestContext, found: tuple[Relations, dict[str, str]] | No
         if target.missing:
             return  # the route answers its own 404
         require(ctx, conn, relations, target)
-
-
-enforce = check  # the request context calls ``check_rule`` with the rule it remembered

@@ -23,13 +23,11 @@ __all__ = [
     "TIME_SPENT",
     "assignee_ids",
     "default_task_status_id",
-    "entity_dict",
     "full_task_parts",
     "is_subscribed",
     "load",
     "load_task",
     "persons",
-    "project_dict",
     "tasks_with_names",
     "time_spent_total",
     "with_type_and_status",
@@ -115,15 +113,6 @@ def assignee_ids(conn: Connection, task_id: str) -> list[str]:
     return [r[0] for r in conn.execute(sa.select(link.c.person_id).where(link.c.task_id == task_id))]
 
 
-def entity_dict(conn: Connection, state_type_name: Any, entity_id: str | None) -> Row | None:
-    if not entity_id:
-        return None
-    row = ENTITY.get(conn, entity_id)
-    if row is not None:
-        row["type"] = state_type_name(conn, row["entity_type_id"])
-    return row
-
-
 # ``data/tasks/{id}/full`` in one statement: the task with its entity, the entity's type, parent and
 # grandparent (sequence and episode) and source (an episode), the project, the task's type and status,
 # and whether the caller follows it. Built once; the ids are bound at execution.
@@ -181,10 +170,6 @@ def default_task_status_id(conn: Connection) -> str | None:
     return conn.execute(
         sa.select(ts.c.id).where(ts.c.is_default.is_(True)).order_by(ts.c.created_at).limit(1)
     ).scalar()
-
-
-def project_dict(conn: Connection, project_id: str) -> Row | None:
-    return PROJECT.get(conn, project_id)
 
 
 def time_spent_total(conn: Connection, task_id: str) -> float:

@@ -105,7 +105,7 @@ def full_task(ctx: RequestContext, task_id: str) -> Row:
 
 
 def _typed(conn: Connection, name_of: Any, entity: Row | None) -> Row | None:
-    """``entity`` with its type's name as ``type`` (Shot, Sequence...), as ``entity_dict`` gives it."""
+    """``entity`` with its type's name as ``type`` (Shot, Sequence...)."""
     if entity is not None:
         entity["type"] = name_of(conn, entity["entity_type_id"])
     return entity
