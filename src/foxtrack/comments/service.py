@@ -139,30 +139,36 @@ def decorate(conn: Connection, comments: list[Row], full_person: bool = False, f
 
 
 def _shape_one(ctx: RequestContext, conn: Connection, row: Row) -> Row:
-    _check_read(ctx, conn, row)
+    project_id = _task_project(conn, row["object_id"])
+    _check_read(ctx, conn, row, project_id, perm.check_project_access(ctx, conn, project_id))
     return decorate(conn, [row], status=False)[0]
 
 
-def _check_read(ctx: RequestContext, conn: Connection, comment: Row) -> None:
-    """Who reads one comment (Zou's ``check_comment_access``): the team's managers and supervisors any;
-    a client those written by the production's clients or flagged for clients (on a production that
-    isolates its clients, only their own or flagged ones); the others all but the clients'."""
-    project_id = _task_project(conn, comment["object_id"])
-    role = perm.check_project_access(ctx, conn, project_id)
+def _check_read(ctx: RequestContext, conn: Connection, comment: Row, project_id: str | None, role: str) -> None:
+    """Who reads one comment (Zou's ``check_comment_access``), ``role`` being the reader's on the
+    comment's production: the team's managers and supervisors any; a client what ``_client_reads``
+    allows; the others all but the clients'."""
     if role in (perm.ADMIN, perm.MANAGER, perm.SUPERVISOR):
         return
     author = comment.get("person_id") or ""
     by_client = _author_roles(conn, str(project_id), {author}).get(author) == perm.CLIENT
     if role != perm.CLIENT:
         allowed = not by_client
-    elif comment.get("for_client"):
-        allowed = True
     else:
-        isolated = bool(conn.execute(sa.select(s.project.c.is_clients_isolated)
-                                     .where(s.project.c.id == project_id)).scalar())
-        allowed = by_client and (author == ctx.person_id or not isolated)
+        allowed = bool(comment.get("for_client")) or _client_reads(ctx, comment, by_client,
+                                                                   _clients_isolated(conn, project_id))
     if not allowed:
         raise Forbidden()
+
+
+def _clients_isolated(conn: Connection, project_id: str | None) -> bool:
+    return bool(conn.execute(sa.select(s.project.c.is_clients_isolated).where(s.project.c.id == project_id)).scalar())
+
+
+def _client_reads(ctx: RequestContext, comment: Row, by_client: bool, isolated: bool) -> bool:
+    """Whether a client reads a comment not flagged for clients (Zou): one written by the
+    production's clients, only the reader's own when the production isolates its clients."""
+    return by_client and (not isolated or comment.get("person_id") == ctx.person_id)
 
 
 def check_text(ctx: RequestContext, text: object, field: str = "text") -> None:
@@ -245,8 +251,7 @@ def _client_view(ctx: RequestContext, conn: Connection, project_id: str, comment
     clients (only their own when the project isolates its clients), and the studio's comments that
     carry a preview, with their text, attachments, checklist and replies blanked; never a rejected
     preview."""
-    isolated = bool(conn.execute(sa.select(s.project.c.is_clients_isolated)
-                                 .where(s.project.c.id == project_id)).scalar())
+    isolated = _clients_isolated(conn, project_id)
     shown = []
     for comment in comments:
         comment["previews"] = [pv for pv in comment["previews"] if pv.get("validation_status") != "rejected"]
@@ -255,7 +260,7 @@ def _client_view(ctx: RequestContext, conn: Connection, project_id: str, comment
         if comment["previews"] and not by_client and not for_client:
             comment.update(text="", attachment_files=[], checklist=[], replies=[])
             shown.append(comment)
-        elif for_client or (comment.get("person_id") == ctx.person_id if isolated else by_client):
+        elif for_client or _client_reads(ctx, comment, by_client, isolated):
             shown.append(comment)
     return shown
 
@@ -263,11 +268,11 @@ def _client_view(ctx: RequestContext, conn: Connection, project_id: str, comment
 def task_comment(ctx: RequestContext, task_id: str, comment_id: str) -> Row:
     with ctx.read() as conn:
         task = tq.load_task(conn, task_id)
-        perm.check_project_access(ctx, conn, task["project_id"])
+        role = perm.check_project_access(ctx, conn, task["project_id"])
         comment = tq.load(conn, COMMENT, comment_id)
         if comment["object_id"] != task_id:
             raise NotFound()
-        _check_read(ctx, conn, comment)
+        _check_read(ctx, conn, comment, task["project_id"], role)
         return decorate(conn, [comment])[0]
 
 
