@@ -21,8 +21,8 @@ import asyncio
 import contextvars
 import functools
 import inspect
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Awaitable, Callable, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fastapi.routing import APIRoute, request_response
