@@ -86,6 +86,17 @@ def _process_gone(worker: str | None) -> bool:
     return False
 
 
+async def _to_the_end(write: Callable[..., T], *args: Any) -> T:
+    """Run a queue write on a thread and see it through even when the caller is cancelled (a worker
+    stopping): the job's record is then final before ``stop`` returns, not committed behind it."""
+    done = asyncio.ensure_future(asyncio.to_thread(write, *args))
+    try:
+        return await asyncio.shield(done)
+    except asyncio.CancelledError:
+        await done
+        raise
+
+
 def _seconds_until(stamp: str) -> float:
     return (datetime.fromisoformat(stamp) - datetime.now(UTC).replace(tzinfo=None)).total_seconds()
 
@@ -132,7 +143,8 @@ class Worker:
             task.add_done_callback(self._services.discard)
 
     async def stop(self) -> None:
-        """Give the jobs in flight back to the queue and end the pool's processes (nothing is waited for)."""
+        """Give the jobs in flight back to the queue and end the pool's processes; a job that already
+        ended has its record written first (no handler is waited for)."""
         self._stopping = True
         tasks = [*self._services, *self._running]
         for task in tasks:
@@ -260,12 +272,12 @@ class Worker:
         try:
             await kind.run(self, job)
         except asyncio.CancelledError:
-            await asyncio.to_thread(self._release, job)
+            await _to_the_end(self._release, job)
             raise
         except Exception as exc:
-            await asyncio.to_thread(self._failed, job, exc)
+            await _to_the_end(self._failed, job, exc)
         else:
-            if not await asyncio.to_thread(self._finish, job):
+            if not await _to_the_end(self._finish, job):
                 log.warning("job %s (%s) ended after its lease was given to another worker", job.id, job.kind)
 
     # ------------------------------------------------------------------ queue writes (worker threads)
