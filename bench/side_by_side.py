@@ -5,11 +5,13 @@ in alternating rounds on the same machine; prints the per-phase medians and the 
     python bench/side_by_side.py [--size small] [--rounds 2] [--targets zou,sqlite,pg[,pgredis]]
                                  [--foxtrack-src LABEL=DIR ...] [--out-dir DIR]
     python bench/side_by_side.py --table DIR      # the table of runs already recorded in DIR
+    python bench/side_by_side.py --out-dir DIR --first-round 2 --rounds 1 ...   # one more round in DIR
 
 Each round runs every target once, in order (Zou is reset first with ``../shared/zou-anchor/reset.sh``;
 each foxtrack gets a fresh data dir, or a fresh PostgreSQL database on 127.0.0.1:5432; ``pgredis`` is
 PostgreSQL with Redis on ``FOXTRACK_BENCH_REDIS``, default 127.0.0.1:6379, under a key prefix of
-its own: the production setup, where the response cache is on as with SQLite). Other
+its own: the production setup, where the response cache is on as with SQLite); a ``-nocache`` suffix
+(``sqlite-nocache``) runs a backend with the response cache off. Other
 engineers load the machine: alternating rounds spreads that load over every target, and each run's
 load average (start and end) is recorded with the machine's CPU model. ``--foxtrack-src
 before=/tmp/ft-before/src`` adds targets ``sqlite@before`` (and ``pg@before``) run from another
@@ -70,6 +72,9 @@ def run_foxtrack(backend: str, src: str | None, size: str, out: Path) -> dict[st
     from foxtrack.testing import drop_postgres, postgres_url, start_server
 
     env = {"FOXTRACK_BCRYPT_ROUNDS": "10"}
+    if backend.endswith("-nocache"):
+        backend = backend.removesuffix("-nocache")
+        env["FOXTRACK_RESPONSE_CACHE"] = "false"
     if src:
         env["PYTHONPATH"] = src
     if backend == "pgredis":
@@ -141,6 +146,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--size", default="small", choices=["small", "medium", "large"])
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--first-round", type=int, default=1, help="number of the first round (to add rounds to a folder)")
     ap.add_argument("--targets", default="zou,sqlite,pg")
     ap.add_argument("--foxtrack-src", action="append", default=[], metavar="LABEL=DIR")
     ap.add_argument("--out-dir", type=Path)
@@ -161,7 +167,9 @@ def main() -> int:
     machine: dict[str, Any] = {"cpu_model": cpu_model(), "cpus": os.cpu_count(), "size": args.size,
                                "foxtrack_commit": commit, "foxtrack_src": args.foxtrack_src,
                                "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "runs": []}
-    for round_no in range(1, args.rounds + 1):
+    if (out_dir / "machine.json").exists():  # more rounds in a folder: its record goes on
+        machine["runs"] = json.loads((out_dir / "machine.json").read_text()).get("runs", [])
+    for round_no in range(args.first_round, args.first_round + args.rounds):
         for name, src in targets:
             out = out_dir / f"{name}-{round_no}.json"
             before = os.getloadavg()

@@ -96,11 +96,26 @@ def event_names(ctx: RequestContext) -> list[str]:
 
 # ----------------------------------------------------------------------------- news
 
+# the news feed's joins, built once: a news row with its task, project, entity, comment and preview;
+# the entity's sequence and episode only for the episode filter
+_N, _T, _E, _PF, _P, _C = s.news, s.task, s.entity, s.preview_file, s.project, s.comment
+_SEQ, _EP = s.entity.alias("sequence"), s.entity.alias("episode")
+_FEED = (_N.join(_T, _T.c.id == _N.c.task_id).join(_P, _P.c.id == _N.c.project_id)
+         .join(_E, _E.c.id == _T.c.entity_id).outerjoin(_C, _C.c.id == _N.c.comment_id)
+         .outerjoin(_PF, _PF.c.id == _N.c.preview_file_id))
+_FEED_BY_EPISODE = _FEED.outerjoin(_SEQ, _SEQ.c.id == _E.c.parent_id).outerjoin(_EP, _EP.c.id == _SEQ.c.parent_id)
+# a news row is deleted with its task and project: without a filter on the task, its entity or its
+# episode, counting needs the comment alone (the inner joins only matched every row again)
+_COUNTED = _N.outerjoin(_C, _C.c.id == _N.c.comment_id)
+_FEED_COLUMNS = (_N.c.id, _N.c.author_id, _N.c.comment_id, _N.c.task_id, _T.c.task_type_id, _C.c.task_status_id,
+                 _T.c.entity_id, _N.c.preview_file_id, _PF.c.extension, _PF.c.revision, _N.c.project_id, _P.c.name,
+                 _N.c.created_at, _N.c.change, _E.c.preview_file_id.label("entity_pf"))
+
+
 def project_news(ctx: RequestContext, project_ids: list[str] | None, params: dict[str, str],
                  news_id: str | None = None, entity_id: str | None = None) -> Any:
     """The news feed: one row per comment on a task, with entity and preview details, paginated."""
-    n, t, e, pf, p, c = s.news, s.task, s.entity, s.preview_file, s.project, s.comment
-    seq, ep = e.alias("sequence"), e.alias("episode")
+    n, t, c, ep = _N, _T, _C, _EP
     window = pagination({**params, "limit": params.get("limit") or params.get("page_size") or ""}, 50,
                         default_page=1)
     page, limit = window.page, window.limit
@@ -129,18 +144,19 @@ def project_news(ctx: RequestContext, project_ids: list[str] | None, params: dic
             clauses.append(n.c.created_at > _when(params["after"]))
         if params.get("before"):
             clauses.append(n.c.created_at < _when(params["before"]))
-        joined = (n.join(t, t.c.id == n.c.task_id).join(p, p.c.id == n.c.project_id)
-                  .join(e, e.c.id == t.c.entity_id).outerjoin(c, c.c.id == n.c.comment_id)
-                  .outerjoin(pf, pf.c.id == n.c.preview_file_id)
-                  .outerjoin(seq, seq.c.id == e.c.parent_id).outerjoin(ep, ep.c.id == seq.c.parent_id))
-        total = conn.execute(sa.select(sa.func.count()).select_from(joined).where(*clauses)).scalar() or 0
-        stats = {status_id: count for status_id, count in conn.execute(
-            sa.select(c.c.task_status_id, sa.func.count()).select_from(joined)
-            .where(*clauses, n.c.change.is_(True)).group_by(c.c.task_status_id)) if status_id}
-        stmt = (sa.select(n.c.id, n.c.author_id, n.c.comment_id, n.c.task_id, t.c.task_type_id, c.c.task_status_id,
-                          t.c.entity_id, n.c.preview_file_id, pf.c.extension, pf.c.revision, n.c.project_id, p.c.name,
-                          n.c.created_at, n.c.change, e.c.preview_file_id.label("entity_pf"))
-                .select_from(joined).where(*clauses).order_by(n.c.created_at.desc(), n.c.id)
+        joined = _FEED_BY_EPISODE if params.get("episode_id") else _FEED
+        # the total and the per-status counts of status changes in one statement
+        joins_needed = entity_id is not None or any(params.get(k) for k in ("task_type_id", "episode_id"))
+        counted = joined if joins_needed else _COUNTED
+        total = 0
+        stats: dict[str, int] = {}
+        for status_id, change, count in conn.execute(
+                sa.select(c.c.task_status_id, n.c.change, sa.func.count()).select_from(counted).where(*clauses)
+                .group_by(c.c.task_status_id, n.c.change)):
+            total += count
+            if change and status_id:
+                stats[status_id] = stats.get(status_id, 0) + count
+        stmt = (sa.select(*_FEED_COLUMNS).select_from(joined).where(*clauses).order_by(n.c.created_at.desc(), n.c.id)
                 .limit(limit).offset((page - 1) * limit))
         rows = list(conn.execute(stmt))
         from foxtrack.comments.service import minimal_persons
