@@ -346,6 +346,24 @@ def update_row_op(ctx: RequestContext, model: Model, item_id: str, body: Row) ->
     return row
 
 
+STILL_LINKED = "This record is still linked to other data and cannot be deleted."
+
+
+def still_referenced(conn: Connection, table: sa.Table, item_id: str, cleared: set[sa.Table]) -> bool:
+    """Whether a row of another table (``cleared`` aside) still points at ``table``'s row ``item_id``
+    through a foreign key without ``ON DELETE``: PostgreSQL refuses that delete with its constraint,
+    SQLite (foreign keys off) would leave the rows pointing at nothing; asked first, both refuse."""
+    for other in table.metadata.sorted_tables:
+        if other in cleared:
+            continue
+        for fk in other.foreign_keys:
+            if fk.column.table is table and fk.ondelete is None:
+                found = conn.execute(sa.select(sa.literal(1)).select_from(other).where(fk.parent == item_id).limit(1))
+                if found.first() is not None:
+                    return True
+    return False
+
+
 def delete_row(ctx: RequestContext, model: Model, item_id: str, force: bool) -> None:
     pol = policies_of(ctx.state).get(model.path)
     try:
@@ -357,6 +375,9 @@ def delete_row(ctx: RequestContext, model: Model, item_id: str, force: bool) -> 
             if pol.delete_hook is not None:
                 pol.delete_hook(ctx, tx, current, force)
             else:
+                links = [rel.table for rel in model.relations.values()]
+                if still_referenced(tx.conn, model.table, item_id, set(links)):
+                    raise BadRequest(STILL_LINKED)
                 for rel in model.relations.values():
                     tx.delete(rel.table, rel.table.c[rel.local] == item_id)
                 tx.delete(model.table, model.table.c.id == item_id)
@@ -364,4 +385,4 @@ def delete_row(ctx: RequestContext, model: Model, item_id: str, force: bool) -> 
                     tx.emit(f"{event_prefix(model, pol)}:delete", {id_key(event_prefix(model, pol)): item_id},
                             project_id=project_id_of(tx.conn, model, pol, current))
     except IntegrityError as exc:
-        raise BadRequest("This record is still linked to other data and cannot be deleted.") from exc
+        raise BadRequest(STILL_LINKED) from exc
