@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -349,18 +350,24 @@ def update_row_op(ctx: RequestContext, model: Model, item_id: str, body: Row) ->
 STILL_LINKED = "This record is still linked to other data and cannot be deleted."
 
 
+@functools.cache
+def _references_to(table: sa.Table) -> tuple[sa.ForeignKey, ...]:
+    """The foreign keys without ``ON DELETE`` that point at ``table`` (the schema does not change)."""
+    return tuple(fk for other in table.metadata.tables.values() for fk in other.foreign_keys
+                 if fk.column.table is table and fk.ondelete is None)
+
+
 def still_referenced(conn: Connection, table: sa.Table, item_id: str, cleared: set[sa.Table]) -> bool:
     """Whether a row of another table (``cleared`` aside) still points at ``table``'s row ``item_id``
     through a foreign key without ``ON DELETE``: PostgreSQL refuses that delete with its constraint,
     SQLite (foreign keys off) would leave the rows pointing at nothing; asked first, both refuse."""
-    for other in table.metadata.sorted_tables:
+    for fk in _references_to(table):
+        other = fk.parent.table
         if other in cleared:
             continue
-        for fk in other.foreign_keys:
-            if fk.column.table is table and fk.ondelete is None:
-                found = conn.execute(sa.select(sa.literal(1)).select_from(other).where(fk.parent == item_id).limit(1))
-                if found.first() is not None:
-                    return True
+        found = conn.execute(sa.select(sa.literal(1)).select_from(other).where(fk.parent == item_id).limit(1))
+        if found.first() is not None:
+            return True
     return False
 
 
