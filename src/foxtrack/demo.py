@@ -90,4 +90,5 @@ def seed_demo(engine: Engine, email: str, password: str, rounds: int = 12) -> bo
                     task(asset["id"], tt)
         insert(tx, MODELS["playlists"], {"name": "Daily review", "project_id": pid, "for_entity": "shot",
                                          "shots": [], "created_by": admin_id})
+        tx.flush_events()
     return True

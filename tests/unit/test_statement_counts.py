@@ -181,3 +181,68 @@ def test_writes_do_not_look_up_the_webhooks_each_time(tracker: Tracker, admin: r
     new_department("Hooks after")  # a webhook made here is used at once
     deliveries = admin.get(f"{tracker.api}/data/webhooks/{hook.json()['id']}/deliveries", timeout=10)
     assert deliveries.status_code == 200 and len(deliveries.json()) >= 1, deliveries.text
+
+
+def write_statements(tracker: Tracker, http: requests.Session, method: str, path: str,
+                     body: Any) -> tuple[list[str], Any]:
+    """The statements one write sends, and its JSON."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    engine = state_of(tracker).engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        answer = http.request(method, f"{tracker.api}/{path}", json=body, timeout=10)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert answer.status_code in (200, 201), answer.text
+    return seen, answer.json()
+
+
+def test_bulk_writes_cost_the_same_statements_for_one_task_or_many(tracker: Tracker, admin: requests.Session) -> None:
+    """Creating tasks and assigning them, with the events they record: as many statements for one
+    task as for four (one statement per kind of write, not one per row)."""
+    api, project = tracker.api, tracker.ids["project"]
+    shot_types = []
+    for n in range(4):
+        made = admin.post(f"{api}/data/task-types", json={"name": f"Bulk {n}", "for_entity": "Shot"}, timeout=10)
+        assert made.status_code == 201, made.text
+        shot_types.append(made.json()["id"])
+        assert admin.post(f"{api}/data/projects/{project}/settings/task-types", json={"task_type_id": shot_types[-1]},
+                          timeout=10).status_code == 201
+    shots = []
+    for name in ("SH100", "SH110", "SH120", "SH130", "SH140"):
+        made = admin.post(f"{api}/data/projects/{project}/shots", json={"name": name, "sequence_id": tracker.ids["SQ01"]},
+                          timeout=10)
+        assert made.status_code == 201, made.text
+        shots.append(made.json()["id"])
+    path = "data/entities/{}/tasks"
+    one, answer = write_statements(tracker, admin, "POST", path.format(shots[0]), {"task_type_ids": shot_types[:1]})
+    assert len(answer) == 1
+    four, answer = write_statements(tracker, admin, "POST", path.format(shots[1]), {"task_type_ids": shot_types})
+    assert len(answer) == 4 and {t["task_type_id"] for t in answer} == set(shot_types)
+    assert all(t["assignees"] == [] and t["task_type_name"].startswith("Bulk") for t in answer)
+    assert len(four) == len(one), four
+    assert sum(s.lstrip().startswith("INSERT INTO api_event") for s in four) == 1, four
+    again, answer = write_statements(tracker, admin, "POST", path.format(shots[1]), {"task_type_ids": shot_types})
+    assert answer == [] and not any(s.lstrip().startswith("INSERT") for s in again), again  # all there already
+    create = f"actions/projects/{project}/task-types/{shot_types[0]}/shots/create-tasks"
+    by_type, answer = write_statements(tracker, admin, "POST", create, shots[2:])
+    assert sorted(t["entity_id"] for t in answer) == sorted(shots[2:])
+    assert sum(s.lstrip().startswith("INSERT INTO task ") for s in by_type) == 1, by_type
+    tasks = [t["id"] for t in answer]
+    person = next(p["id"] for p in admin.get(f"{api}/data/persons", timeout=10).json() if p["email"] == PEOPLE[0]["email"])
+    assign_one, answer = write_statements(tracker, admin, "PUT", f"actions/persons/{person}/assign",
+                                          {"task_ids": tasks[:1]})
+    assert [t["assignees"] for t in answer] == [[person]]
+    assign_two, answer = write_statements(tracker, admin, "PUT", f"actions/persons/{person}/assign",
+                                          {"task_ids": tasks[1:]})
+    assert [t["id"] for t in answer] == tasks[1:] and all(t["assignees"] == [person] for t in answer)
+    assert len(assign_two) == len(assign_one), assign_two
+    followed = admin.get(f"{api}/data/subscriptions", params={"person_id": person}, timeout=10).json()
+    assert set(tasks) <= {s["task_id"] for s in followed}
+    events = admin.get(f"{api}/data/events/last", params={"limit": 200}, timeout=10).json()
+    assert sum(e["name"] == "task:assign" for e in events) >= len(tasks)
+    assert {e["data"]["task_id"] for e in events if e["name"] == "task:new"} >= set(tasks)

@@ -17,10 +17,11 @@ import sqlalchemy as sa
 
 from foxtrack.core.context import Tx
 from foxtrack.core.jsonutil import new_id, now
+from foxtrack.core.rawsql import in_ids
 from foxtrack.db import schema as s
 from foxtrack.entities import removal
 
-__all__ = ["cast_in_episode", "detach_unused", "drop_from_shots", "shot_episode_id"]
+__all__ = ["cast_in_episode", "cast_many_in_episode", "detach_unused", "drop_from_shots", "shot_episode_id"]
 
 E, L = s.entity, s.entity_link
 # entity aliases built once: an alias builds its column collection (every column) when first used
@@ -43,14 +44,24 @@ def _episode_shots(episode_id: str, shot_type_id: str) -> sa.Select[tuple[str]]:
 
 def cast_in_episode(tx: Tx, episode_id: str, asset_id: str, label: str, project_id: str) -> None:
     """Link the asset to the episode when it is not yet."""
-    present = tx.execute(sa.select(L.c.id).where(L.c.entity_in_id == episode_id, L.c.entity_out_id == asset_id)).first()
-    if present is not None:
+    cast_many_in_episode(tx, episode_id, {asset_id: label}, project_id)
+
+
+def cast_many_in_episode(tx: Tx, episode_id: str, labels: dict[str, str], project_id: str) -> None:
+    """Link to the episode the assets (id: label) it does not hold yet: one lookup, one insert."""
+    if not labels:
+        return
+    present = set(tx.execute(sa.select(L.c.entity_out_id).where(
+        L.c.entity_in_id == episode_id, in_ids(L.c.entity_out_id, list(labels)))).scalars())
+    missing = [asset_id for asset_id in labels if asset_id not in present]
+    if not missing:
         return
     stamp = now()
-    tx.insert(L, {"id": new_id(), "created_at": stamp, "updated_at": stamp, "entity_in_id": episode_id,
-                  "entity_out_id": asset_id, "nb_occurences": 1, "label": label})
+    tx.insert(L, [{"id": new_id(), "created_at": stamp, "updated_at": stamp, "entity_in_id": episode_id,
+                   "entity_out_id": asset_id, "nb_occurences": 1, "label": labels[asset_id]} for asset_id in missing])
     removal.recount_casting(tx, [episode_id])
-    tx.emit("asset:update", {"asset_id": asset_id}, project_id=project_id)
+    for asset_id in missing:
+        tx.emit("asset:update", {"asset_id": asset_id}, project_id=project_id)
 
 
 def detach_unused(tx: Tx, episode_id: str, asset_ids: Iterable[str], shot_type_id: str, project_id: str) -> None:

@@ -120,18 +120,19 @@ def update_casting(ctx: RequestContext, project_id: str | None, entity_id: str, 
         if removed:
             tx.delete(L, L.c.entity_in_id == entity_id, L.c.entity_out_id.in_(removed))
         stamp = now()
+        # Zou recreates every link of the list, so an episode missing one of its shots' assets
+        # gains it on the next save of the shot.
+        if episode_id is not None:
+            episodes.cast_many_in_episode(tx, episode_id, {a: v["label"] for a, v in wanted.items()}, project)
+        new_links = []
         for asset_id, values in wanted.items():
-            # Zou recreates every link of the list, so an episode missing one of its shots' assets
-            # gains it on the next save of the shot.
-            if episode_id is not None:
-                episodes.cast_in_episode(tx, episode_id, asset_id, values["label"], project)
             if entity["type"] == types.EPISODE:
                 tx.emit("asset:update", {"asset_id": asset_id}, project_id=project)
             link = current.get(asset_id)
             if link is None:
                 link_id = new_id()
-                tx.insert(L, dict(id=link_id, created_at=stamp, updated_at=stamp, entity_in_id=entity_id,
-                                             entity_out_id=asset_id, **values))
+                new_links.append(dict(id=link_id, created_at=stamp, updated_at=stamp, entity_in_id=entity_id,
+                                      entity_out_id=asset_id, **values))
                 tx.emit("entity-link:new", {"entity_link_id": link_id, "entity_in_id": entity_id,
                                             "entity_out_id": asset_id, "nb_occurences": values["nb_occurences"]},
                         project_id=entity["project_id"])
@@ -140,6 +141,7 @@ def update_casting(ctx: RequestContext, project_id: str | None, entity_id: str, 
                 tx.emit("entity-link:update", {"entity_link_id": link[1], "entity_in_id": entity_id,
                                                "entity_out_id": asset_id, "nb_occurences": values["nb_occurences"]},
                         project_id=entity["project_id"])
+        tx.insert(L, new_links)
         removal.recount_casting(tx, [entity_id])
         prefix = entities.kind_event(entity["type"])
         tx.emit(f"{prefix}:casting-update", {f"{prefix}_id": entity_id, "added_asset_ids": added,

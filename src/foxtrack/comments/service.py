@@ -409,13 +409,13 @@ def _notify(tx: Tx, task: Row, comment: Row, author_id: str, mentions: list[str]
     sub = s.subscription
     followers = [r[0] for r in tx.execute(sa.select(sub.c.person_id).where(sub.c.task_id == task["id"]))]
     recipients = dict.fromkeys(tq.assignee_ids(tx.conn, task["id"]) + followers)
-    for person_id, kind in [*((p, "comment") for p in recipients), *((p, "mention") for p in mentions)]:
-        if person_id == author_id:
-            continue
-        note = crud.insert(tx, NOTIFICATION, {"person_id": person_id, "author_id": author_id, "type": kind,
-                                              "comment_id": comment["id"], "task_id": task["id"], "read": False,
-                                              "change": False})
-        tx.emit("notification:new", {"notification_id": note["id"], "person_id": person_id},
+    notes = crud.insert_many(tx, NOTIFICATION, [
+        {"person_id": person_id, "author_id": author_id, "type": kind, "comment_id": comment["id"],
+         "task_id": task["id"], "read": False, "change": False}
+        for person_id, kind in [*((p, "comment") for p in recipients), *((p, "mention") for p in mentions)]
+        if person_id != author_id])
+    for note in notes:
+        tx.emit("notification:new", {"notification_id": note["id"], "person_id": note["person_id"]},
                 project_id=task["project_id"])
 
 

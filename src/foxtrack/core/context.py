@@ -96,6 +96,7 @@ def unit_of_work(engine: Engine, user_id: str | None = None, bus: EventBus | Non
         with engine.begin() as conn:
             tx = Tx(conn, user_id)
             yield tx
+            tx.flush_events()
     except BaseException:
         if tx is not None:
             tx.undo()
@@ -118,6 +119,9 @@ class Tx:
         self.conn = conn
         self.user_id = user_id
         self.events: list[Event] = []
+        # event rows not inserted yet: ``flush_events`` writes them in one statement, before the
+        # commit and before any delete (which could remove rows they are about)
+        self._event_rows: list[dict[str, Any]] = []
         self._after_commit: list[Callable[[], None]] = []
         self._on_rollback: list[Callable[[], None]] = []
 
@@ -156,7 +160,14 @@ class Tx:
         """Delete the rows matching ``where`` (at least one condition); the number of rows deleted."""
         if not where:
             raise TypeError("a delete names the rows it removes")
+        self.flush_events()
         return int(self.conn.execute(table.delete().where(*where)).rowcount)
+
+    def flush_events(self) -> None:
+        """Insert the event rows recorded so far (one statement for all of them)."""
+        rows, self._event_rows = self._event_rows, []
+        if rows:
+            self.conn.execute(s.api_event.insert(), rows)
 
     def after_commit(self, work: Callable[[], None]) -> None:
         """Run ``work`` once the change is committed (what cannot roll back: uploads, messages)."""
@@ -189,11 +200,8 @@ class Tx:
         stamp = now()
         event_id = new_id()
         if persist and kind.persist:
-            self.conn.execute(
-                s.api_event.insert(),
-                {"id": event_id, "created_at": stamp, "updated_at": stamp, "name": name, "user_id": self.user_id,
-                 "project_id": project_id, "data": payload},
-            )
+            self._event_rows.append({"id": event_id, "created_at": stamp, "updated_at": stamp, "name": name,
+                                     "user_id": self.user_id, "project_id": project_id, "data": payload})
         self.events.append(
             {"id": event_id, "name": name, "data": payload, "project_id": project_id,
              "user_id": self.user_id, "created_at": stamp[:19]}

@@ -188,6 +188,22 @@ def insert(tx: Tx, model: Model, values: Row, relations: dict[str, list[str]] | 
     return out
 
 
+def insert_many(tx: Tx, model: Model, values: list[Row]) -> list[Row]:
+    """``insert`` for many rows of the same columns, in one statement; the stored dicts, in order."""
+    stamp = now()
+    defaults = column_defaults(model.table)
+    rows = []
+    for item in values:
+        row = {**defaults, **item}
+        row["id"] = row.get("id") or new_id()
+        row["created_at"] = row.get("created_at") or stamp
+        row["updated_at"] = stamp
+        missing_required(model, row)
+        rows.append(row)
+    tx.insert(model.table, [{k: v for k, v in row.items() if k in model.column_names} for row in rows])
+    return [model.to_dict([row.get(k) for k in model.keys]) for row in rows]
+
+
 def update_row(tx: Tx, model: Model, item_id: str, values: Row) -> None:
     """Set ``values`` on one row (checked against their columns by ``tx.update``)."""
     values = dict(values)

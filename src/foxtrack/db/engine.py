@@ -52,9 +52,23 @@ def create_engine(url: str) -> Engine:
         json_deserializer=orjson.loads,
         pool_size=10,
         max_overflow=20,
+        connect_args={"prepare_threshold": PREPARE_AFTER},
     )
     _ping_when_idle(engine)
+
+    @sa.event.listens_for(engine, "connect")
+    def _statement_cache(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.prepared_max = PREPARED_PER_CONNECTION
+
     return engine
+
+
+# PostgreSQL plans a statement on each execution unless it is prepared: psycopg prepares (on the
+# server, per connection) a statement run more than PREPARE_AFTER times, and keeps the
+# PREPARED_PER_CONNECTION most recent. The statements are built once per shape and their values
+# bound at execution, so the hot paths' few hundred shapes stay prepared.
+PREPARE_AFTER = 1
+PREPARED_PER_CONNECTION = 1000
 
 
 # A pooled connection idle for longer than this is pinged before use (a restarted server, a

@@ -16,7 +16,7 @@ from foxtrack.crud import service as crud
 from foxtrack.db import schema as s
 from foxtrack.entities import types
 from foxtrack.tasks import queries as q
-from foxtrack.tasks.service import _check_task_types, _create_task
+from foxtrack.tasks.service import _check_task_types, _create_tasks
 
 Row = dict[str, Any]
 PREVIEW = MODELS["preview-files"]
@@ -105,6 +105,8 @@ def create_tasks(ctx: RequestContext, project_id: str, task_type_id: str, kind: 
                            else e.source_id == episode_id)
         entities = ENTITY.to_dicts(tx.execute(ENTITY.select().where(*clauses).order_by(e.name)))
         status_id = q.default_task_status_id(tx.conn)
-        made = [t for t in (_create_task(ctx, tx, entity, task_type_id, status_id) for entity in entities) if t]
-        TASK.add_relations(tx.conn, made)
+        t = s.task
+        existing = sa.select(t.c.entity_id, t.c.task_type_id).where(
+            t.c.project_id == project_id, t.c.task_type_id == task_type_id, t.c.name == "main")
+        made = _create_tasks(ctx, tx, [(entity, task_type_id) for entity in entities], status_id, existing)
         return q.with_type_and_status(tx.conn, made)

@@ -14,6 +14,7 @@ from foxtrack.core.context import RequestContext, Tx
 from foxtrack.core.errors import BadRequest, Forbidden, NotFound, validation_error
 from foxtrack.core.jsonutil import is_uuid, normalize_date, now
 from foxtrack.core.models import ENTITY, PERSON, TASK
+from foxtrack.core.rawsql import in_ids
 from foxtrack.crud import service as crud
 from foxtrack.crud.policy import Policies
 from foxtrack.db import schema as s
@@ -160,17 +161,37 @@ def person_related_tasks(ctx: RequestContext, person_id: str, task_type_id: str)
 
 # ----------------------------------------------------------------------------- creation in bulk
 
+def _create_tasks(ctx: RequestContext, tx: Tx, wanted: list[tuple[Row, str]], status_id: str | None,
+                  existing: sa.Select[Any]) -> list[Row]:
+    """A task "main" for each (entity, task type) of ``wanted`` that ``existing`` (the entity and
+    task type ids of the tasks "main" already there) does not hold: one lookup, one insert, one
+    ``task:new`` each."""
+    if not wanted:
+        return []
+    there = {(str(e), str(tt)) for e, tt in tx.execute(existing)}
+    values = []
+    for entity, task_type_id in wanted:
+        if (entity["id"], task_type_id) in there:
+            continue
+        there.add((entity["id"], task_type_id))
+        values.append({"name": "main", "entity_id": entity["id"], "project_id": entity["project_id"],
+                       "task_type_id": task_type_id, "task_status_id": status_id, "assigner_id": ctx.person_id})
+    if not values:
+        return []
+    tasks = crud.insert_many(tx, TASK, values)
+    for task in tasks:
+        task.update({name: [] for name in TASK.relations})
+        tx.emit("task:new", {"task_id": task["id"]}, project_id=task["project_id"])
+    return tasks
+
+
 def _create_task(ctx: RequestContext, tx: Tx, entity: Row, task_type_id: str, status_id: str | None) -> Row | None:
-    exists = tx.execute(sa.select(s.task.c.id).where(
-        s.task.c.entity_id == entity["id"], s.task.c.task_type_id == task_type_id, s.task.c.name == "main"
-    )).first()
-    if exists is not None:
-        return None
-    values = {"name": "main", "entity_id": entity["id"], "project_id": entity["project_id"],
-              "task_type_id": task_type_id, "task_status_id": status_id, "assigner_id": ctx.person_id}
-    task = crud.insert(tx, TASK, values, {"assignees": []})
-    tx.emit("task:new", {"task_id": task["id"]}, project_id=entity["project_id"])
-    return task
+    """The task "main" of this type on the entity, unless it is there already (then None)."""
+    t = s.task
+    existing = sa.select(t.c.entity_id, t.c.task_type_id).where(
+        t.c.entity_id == entity["id"], t.c.task_type_id == task_type_id, t.c.name == "main")
+    made = _create_tasks(ctx, tx, [(entity, task_type_id)], status_id, existing)
+    return made[0] if made else None
 
 
 def _check_task_types(conn: Connection, task_type_ids: list[Any]) -> list[str]:
@@ -179,9 +200,12 @@ def _check_task_types(conn: Connection, task_type_ids: list[Any]) -> list[str]:
     for tid in task_type_ids:
         if not is_uuid(tid):
             raise BadRequest("Malformed ID.")
-        if conn.execute(sa.select(s.task_type.c.id).where(s.task_type.c.id == tid)).first() is None:
+    unique = list(dict.fromkeys(task_type_ids))
+    if unique:
+        found = set(conn.execute(sa.select(s.task_type.c.id).where(in_ids(s.task_type.c.id, unique))).scalars())
+        if len(found) < len(unique):
             raise NotFound()
-    return list(dict.fromkeys(task_type_ids))
+    return unique
 
 
 def create_entity_tasks(ctx: RequestContext, entity_id: str, task_type_ids: Any) -> list[Row]:
@@ -192,7 +216,9 @@ def create_entity_tasks(ctx: RequestContext, entity_id: str, task_type_ids: Any)
         type_ids = _check_task_types(tx.conn, task_type_ids or [])
         perm.check_task_creation(ctx, tx.conn, entity["project_id"], type_ids)
         status_id = q.default_task_status_id(tx.conn)
-        created = [t for t in (_create_task(ctx, tx, entity, tid, status_id) for tid in type_ids) if t]
+        t = s.task
+        existing = sa.select(t.c.entity_id, t.c.task_type_id).where(t.c.entity_id == entity["id"], t.c.name == "main")
+        created = _create_tasks(ctx, tx, [(entity, tid) for tid in type_ids], status_id, existing)
         return q.with_type_and_status(tx.conn, created)
 
 
@@ -221,8 +247,10 @@ def create_tasks_for_type(ctx: RequestContext, project_id: str, task_type_id: st
         clauses.append(e.c.canceled.isnot(True))
         entities = ENTITY.to_dicts(tx.execute(ENTITY.select().where(*clauses)))
         status_id = q.default_task_status_id(tx.conn)
-        created = [t for t in (_create_task(ctx, tx, ent, task_type_id, status_id) for ent in entities) if t]
-        TASK.add_relations(tx.conn, created)
+        t = s.task
+        existing = sa.select(t.c.entity_id, t.c.task_type_id).where(
+            t.c.project_id == project_id, t.c.task_type_id == task_type_id, t.c.name == "main")
+        created = _create_tasks(ctx, tx, [(ent, task_type_id) for ent in entities], status_id, existing)
         return q.with_type_and_status(tx.conn, created)
 
 
@@ -240,33 +268,59 @@ def assign(ctx: RequestContext, person_id: str, task_ids: Any) -> list[Row]:
         raise validation_error({"task_ids": "Field required"}, "Validation error.")
     with ctx.write() as tx:
         q.load(tx.conn, PERSON, person_id)
-        out = []
-        for task_id in task_ids:
-            try:
-                task = q.load_task(tx.conn, str(task_id))
-                perm.check_task_creation(ctx, tx.conn, task["project_id"], [task["task_type_id"]])
-            except (NotFound, Forbidden):
-                continue
-            _assign_one(ctx, tx, task, person_id)
-            out.append(q.load_task(tx.conn, task["id"]))
+        ids = [str(task_id) for task_id in task_ids]
+        if not all(is_uuid(task_id) for task_id in ids):
+            raise BadRequest("Malformed ID.")
+        found: dict[str, Row] = {}
+        for part in _chunks(list(dict.fromkeys(ids))):
+            found.update((row["id"], row) for row in TASK.to_dicts(tx.execute(TASK.select().where(
+                in_ids(s.task.c.id, part)))))
+        allowed: dict[tuple[str, str], bool] = {}
+        tasks = []
+        for task in (found[task_id] for task_id in dict.fromkeys(ids) if task_id in found):
+            key = (task["project_id"], task["task_type_id"])
+            if key not in allowed:
+                try:
+                    perm.check_task_creation(ctx, tx.conn, key[0], [key[1]])
+                    allowed[key] = True
+                except (NotFound, Forbidden):
+                    allowed[key] = False
+            if allowed[key]:
+                tasks.append(task)
+        _assign_many(ctx, tx, tasks, person_id)
+        kept = {task["id"] for task in tasks}
+        fresh: dict[str, Row] = {}
+        for part in _chunks(list(kept)):
+            fresh.update((row["id"], row) for row in TASK.to_dicts(tx.execute(TASK.select().where(
+                in_ids(s.task.c.id, part)))))
+        out = [dict(fresh[task_id]) for task_id in ids if task_id in kept]
         TASK.add_relations(tx.conn, out)
         return out
 
 
-def _assign_one(ctx: RequestContext, tx: Tx, task: Row, person_id: str) -> None:
-    link = s.task_person_link
-    if person_id not in q.assignee_ids(tx.conn, task["id"]):
-        tx.insert(link, {"task_id": task["id"], "person_id": person_id})
-        _subscribe(tx, person_id, task["id"])
-    crud.update_row(tx, TASK, task["id"], {"assigner_id": ctx.person_id})
-    tx.emit("task:assign", {"task_id": task["id"], "person_id": person_id}, project_id=task["project_id"])
+def _chunks(ids: list[str], size: int = 500) -> list[list[str]]:
+    """``ids`` in lists short enough for one ``IN``."""
+    return [ids[i:i + size] for i in range(0, len(ids), size)]
 
 
-def _subscribe(tx: Tx, person_id: str, task_id: str) -> None:
-    sub = s.subscription
-    exists = tx.execute(sa.select(sub.c.id).where(sub.c.person_id == person_id, sub.c.task_id == task_id)).first()
-    if exists is None:
-        crud.insert(tx, q.MODELS["subscriptions"], {"person_id": person_id, "task_id": task_id})
+def _assign_many(ctx: RequestContext, tx: Tx, tasks: list[Row], person_id: str) -> None:
+    """Add the person to the assignees and followers of each task (where not yet) and make the caller
+    its assigner: one statement per kind of write, whatever the number of tasks."""
+    link, sub = s.task_person_link, s.subscription
+    for part in _chunks(list(dict.fromkeys(task["id"] for task in tasks))):
+        assigned = set(tx.execute(sa.select(link.c.task_id).where(
+            link.c.person_id == person_id, in_ids(link.c.task_id, part))).scalars())
+        new = [task_id for task_id in part if task_id not in assigned]
+        if new:
+            tx.insert(link, [{"task_id": task_id, "person_id": person_id} for task_id in new])
+            followed = set(tx.execute(sa.select(sub.c.task_id).where(
+                sub.c.person_id == person_id, in_ids(sub.c.task_id, new))).scalars())
+            unfollowed = [{"person_id": person_id, "task_id": task_id} for task_id in new if task_id not in followed]
+            if unfollowed:
+                crud.insert_many(tx, q.MODELS["subscriptions"], unfollowed)
+        tx.update(s.task, {"assigner_id": ctx.person_id, "updated_at": now()}, in_ids(s.task.c.id, part))
+    for task in tasks:
+        tx.emit("task:assign", {"task_id": task["id"], "person_id": person_id}, project_id=task["project_id"])
 
 
 def assign_task(ctx: RequestContext, task_id: str, person_id: Any) -> Row:
@@ -276,7 +330,7 @@ def assign_task(ctx: RequestContext, task_id: str, person_id: Any) -> Row:
         task = q.load_task(tx.conn, task_id)
         q.load(tx.conn, PERSON, person_id)
         _check_assign(ctx, tx.conn, task)
-        _assign_one(ctx, tx, task, person_id)
+        _assign_many(ctx, tx, [task], person_id)
         row = q.load_task(tx.conn, task_id)
         TASK.add_relations(tx.conn, [row])
         return row

@@ -118,4 +118,5 @@ def seed_database(engine: Engine, seed: Seed, admin_id: str, rounds: int = 4) ->
             ids[type_name] = kinds[type_name]
             for asset_name in asset_names:
                 entity(asset_name, type_name)
+        tx.flush_events()
     return ids
