@@ -178,6 +178,9 @@ def create_app(settings: Settings | None = None, *, prepare_database: bool = Tru
     from foxtrack.jobs.background import install as install_worker
 
     install_worker(state)  # transcodes, playlist builds and webhook deliveries off the request
+    from foxtrack.db import statistics
+
+    statistics.install(state)  # planner statistics where PostgreSQL's autovacuum is off
     state.extras["shutdown"].append(realtime.stopped)
     asgi: Any = realtime.asgi(app)
     from foxtrack.events.sticky import StickyRelay, run_dir

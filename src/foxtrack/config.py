@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = 10.0
     smtp_ca_file: str = ""
     webhook_retry_seconds: float = 5.0
+    # PostgreSQL with autovacuum off: every this many seconds, ANALYZE the tables that changed past
+    # autovacuum's threshold (foxtrack.db.statistics); 0 never does
+    pg_analyze_seconds: float = 60.0
     # serve unchanged GET answers again while the data version is the same (SQLite only)
     response_cache: bool = True
     # a built Kitsu UI (index.html + assets/) served on the API's origin; None: the API only

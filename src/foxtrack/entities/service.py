@@ -88,6 +88,7 @@ def create(ctx: RequestContext, project_id: str, kind: str, body: Any) -> Row:
     values = check_body(body, spec["fields"])
     type_id = types.type_id(ctx.state, kind)
     parent_id = None
+    parent: Row | None = None
     with ctx.write() as tx:
         load_project(tx.conn, project_id)
         if kind == types.CONCEPT:  # the team's staff (Zou), by the route's rule (``core.policy``)
@@ -131,7 +132,7 @@ def create(ctx: RequestContext, project_id: str, kind: str, body: Any) -> Row:
                 tx.insert(s.entity_concept_link, [{"entity_in_id": row["id"], "entity_out_id": i}
                                                            for i in dict.fromkeys(links)])
             row["entity_concept_links"] = list(dict.fromkeys(links))
-        emit_new(ctx, tx, row)
+        emit_new(ctx, tx, row, parent)
     return row
 
 
@@ -153,13 +154,16 @@ def replace_concept_links(tx: Tx, entity_id: str, links: Any) -> list[str]:
     return ids
 
 
-def emit_new(ctx: RequestContext, tx: Tx, row: Row) -> None:
+def emit_new(ctx: RequestContext, tx: Tx, row: Row, parent: Row | None = None) -> None:
+    """``<kind>:new``; a shot's names its episode (the parent of ``parent``, its sequence, when given)."""
     kind = row["type"]
     prefix = kind_event(kind)
     data: Row = {f"{prefix}_id": row["id"]}
     if kind == types.SHOT:
         episode_id = None
-        if row.get("parent_id"):
+        if parent is not None and parent["id"] == row.get("parent_id"):
+            episode_id = parent.get("parent_id")
+        elif row.get("parent_id"):
             episode_id = tx.conn.execute(sa.select(E.c.parent_id).where(E.c.id == row["parent_id"])).scalar()
         data["episode_id"] = episode_id
     elif kind == types.ASSET:

@@ -21,9 +21,11 @@ FILTERS = ("project_id", "task_type_id", "task_status_id", "person_id", "episode
 
 
 def _filters(ctx: RequestContext, params: dict[str, str], unfinished: bool) -> tuple[list[sa.ColumnElement[bool]],
-                                                                                      sa.FromClause]:
-    """The tasks of open projects matching the open-task filters (``unfinished``: not done), and the
-    join of task, project, type, status, entity, sequence and episode they apply to."""
+                                                                                      sa.FromClause, sa.FromClause]:
+    """The tasks of open projects matching the open-task filters (``unfinished``: not done); the join
+    of task, project, type, status, entity, sequence and episode the page reads; and the join of
+    task, project and status with only the tables the filters name, for the counts (the others are
+    one row per task: a task's type and entity cannot be deleted while it exists)."""
     t, e, et, p, tt, ts = s.task, s.entity, s.entity_type, s.project, s.task_type, s.task_status
     seq, ep = SEQUENCE, EPISODE
     for key in FILTERS:
@@ -65,12 +67,18 @@ def _filters(ctx: RequestContext, params: dict[str, str], unfinished: bool) -> t
         .join(et, et.c.id == e.c.entity_type_id)
         .outerjoin(seq, seq.c.id == e.c.parent_id).outerjoin(ep, ep.c.id == seq.c.parent_id)
     )
-    return clauses, joined
+    counted = t.join(p, p.c.id == t.c.project_id).join(ts, ts.c.id == t.c.task_status_id)
+    if params.get("department_id"):
+        counted = counted.join(tt, tt.c.id == t.c.task_type_id)
+    if params.get("episode_id"):
+        counted = (counted.join(e, e.c.id == t.c.entity_id).outerjoin(seq, seq.c.id == e.c.parent_id)
+                   .outerjoin(ep, ep.c.id == seq.c.parent_id))
+    return clauses, joined, counted
 
 
 def open_tasks(ctx: RequestContext, params: dict[str, str]) -> Row:
     t, e, et, p, tt, ts = s.task, s.entity, s.entity_type, s.project, s.task_type, s.task_status
-    clauses, joined = _filters(ctx, params, unfinished=True)
+    clauses, joined, counted = _filters(ctx, params, unfinished=True)
     seq, ep = SEQUENCE, EPISODE
     window = pagination(params, 100, default_page=1)
     limit, page = window.limit, window.page
@@ -104,7 +112,7 @@ def open_tasks(ctx: RequestContext, params: dict[str, str]) -> Row:
         TASK.add_relations(conn, rows)
         stats_stmt = (sa.select(t.c.task_status_id, sa.func.count(), sa.func.coalesce(sa.func.sum(t.c.duration), 0),
                                 sa.func.coalesce(sa.func.sum(t.c.estimation), 0))
-                      .select_from(joined).where(*clauses).group_by(t.c.task_status_id))
+                      .select_from(counted).where(*clauses).group_by(t.c.task_status_id))
         status, total, total_duration, total_estimation = [], 0, 0, 0
         for status_id, amount, duration, estimation in conn.execute(stats_stmt):
             status.append({"task_status_id": status_id, "amount": amount})
@@ -152,7 +160,7 @@ def open_tasks_burndown(ctx: RequestContext, params: dict[str, str]) -> Row:
     filters, done or not: their number and estimation, the schedule bounds (task start and due
     dates, else the projects' dates) and the tasks done per day."""
     t, p, ts = s.task, s.project, s.task_status
-    clauses, joined = _filters(ctx, params, unfinished=False)
+    clauses, _, joined = _filters(ctx, params, unfinished=False)
     day = sa.func.substr(sa.func.coalesce(t.c.done_date, t.c.end_date), 1, 10)
     with ctx.read() as conn:
         total, estimation, first, last, first_project, last_project = conn.execute(
