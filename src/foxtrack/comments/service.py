@@ -99,14 +99,22 @@ def previews_by_comment(conn: Connection, comment_ids: list[str]) -> dict[str, l
 
 
 def decorate(conn: Connection, comments: list[Row], full_person: bool = False, full_status: bool = False,
-             status: bool = True) -> list[Row]:
-    """Add person, task_status, relations and attachment files to comment rows (batched)."""
+             status: bool = True, just_posted: Row | None = None) -> list[Row]:
+    """Add person, task_status, relations and attachment files to comment rows (batched).
+    ``just_posted``: the comments were inserted by this transaction with their relations (no
+    preview linked yet), this is their full status row, and attachments are read only if some
+    were stored (``just_posted["has_attachments"]``)."""
     if not comments:
         return comments
-    COMMENT.add_relations(conn, comments)
     ids = [c["id"] for c in comments]
-    previews = previews_by_comment(conn, ids)
-    attachments = attachments_by_comment(conn, ids)
+    if just_posted is None:
+        COMMENT.add_relations(conn, comments)
+        previews = previews_by_comment(conn, ids)
+        attachments = attachments_by_comment(conn, ids)
+    else:
+        previews = {i: [] for i in ids}
+        attachments = (attachments_by_comment(conn, ids) if just_posted["has_attachments"]
+                       else {i: [] for i in ids})
     person_ids = {c["person_id"] for c in comments if c.get("person_id")}
     if full_person:
         people = {p["id"]: p for p in tq.persons(conn, list(person_ids))}
@@ -118,7 +126,9 @@ def decorate(conn: Connection, comments: list[Row], full_person: bool = False, f
     status_ids = {c["task_status_id"] for c in comments if c.get("task_status_id")}
     if status_ids and status:
         ts = s.task_status
-        if full_status:
+        if just_posted is not None and full_status and status_ids == {just_posted["status"]["id"]}:
+            statuses = {just_posted["status"]["id"]: just_posted["status"]}
+        elif full_status:
             statuses = {r["id"]: r for r in tq.TASK_STATUS.to_dicts(
                 conn.execute(tq.TASK_STATUS.select().where(in_ids(ts.c.id, list(status_ids)))))}
         else:
@@ -317,6 +327,7 @@ def post_comment(ctx: RequestContext, tx: Tx, task_id: str, data: CommentInput) 
     status = tq.TASK_STATUS.get(conn, data.task_status_id) if is_uuid(data.task_status_id) else None
     if status is None:
         raise NotFound(ZOU_NOT_FOUND)
+    stored_status = dict(status)
     role = perm.check_task_action_access(ctx, conn, task)
     if role == perm.CLIENT:  # the production may override the status's studio-wide client right
         from foxtrack.projects.task_type_softwares import client_allowed
@@ -362,7 +373,8 @@ def post_comment(ctx: RequestContext, tx: Tx, task_id: str, data: CommentInput) 
                                        "person_id": author_id}, project_id=task["project_id"])
     _news(tx, task, comment, status, change=previous_status_id != status["id"], author_id=author_id)
     _notify(tx, task, comment, author_id, mentions)
-    return decorate(conn, [comment], full_person=True, full_status=True)[0]
+    return decorate(conn, [comment], full_person=True, full_status=True,
+                    just_posted={"status": stored_status, "has_attachments": bool(data.files)})[0]
 
 
 def _json_list(value: Any, name: str) -> list[Any]:
