@@ -166,16 +166,20 @@ def write_relations(tx: Tx, model: Model, item_id: str, relations: dict[str, lis
             tx.insert(link, [{rel.local: item_id, rel.remote: i} for i in ids])
 
 
-def insert(tx: Tx, model: Model, values: Row, relations: dict[str, list[str]] | None = None) -> Row:
-    """Insert a row with defaults; returns the full stored dict (serialised)."""
-    stamp = now()
-    row = {**column_defaults(model.table), **values}
-    row.setdefault("id", None)
-    if not row["id"]:
-        row["id"] = new_id()
+def _new_row(model: Model, defaults: Row, values: Row, stamp: str) -> Row:
+    """A row to insert: the column defaults, the values, an id and the time stamps; 400 when a
+    required column is missing."""
+    row = {**defaults, **values}
+    row["id"] = row.get("id") or new_id()
     row["created_at"] = row.get("created_at") or stamp
     row["updated_at"] = stamp
     missing_required(model, row)
+    return row
+
+
+def insert(tx: Tx, model: Model, values: Row, relations: dict[str, list[str]] | None = None) -> Row:
+    """Insert a row with defaults; returns the full stored dict (serialised)."""
+    row = _new_row(model, column_defaults(model.table), values, now())
     # values checked against their columns by ``tx.insert``; parameters bound at execution: the
     # INSERT is compiled once per column set, not built per row
     tx.insert(model.table, {k: v for k, v in row.items() if k in model.column_names})
@@ -190,16 +194,8 @@ def insert(tx: Tx, model: Model, values: Row, relations: dict[str, list[str]] | 
 
 def insert_many(tx: Tx, model: Model, values: list[Row]) -> list[Row]:
     """``insert`` for many rows of the same columns, in one statement; the stored dicts, in order."""
-    stamp = now()
-    defaults = column_defaults(model.table)
-    rows = []
-    for item in values:
-        row = {**defaults, **item}
-        row["id"] = row.get("id") or new_id()
-        row["created_at"] = row.get("created_at") or stamp
-        row["updated_at"] = stamp
-        missing_required(model, row)
-        rows.append(row)
+    stamp, defaults = now(), column_defaults(model.table)
+    rows = [_new_row(model, defaults, item, stamp) for item in values]
     tx.insert(model.table, [{k: v for k, v in row.items() if k in model.column_names} for row in rows])
     return [model.to_dict([row.get(k) for k in model.keys]) for row in rows]
 

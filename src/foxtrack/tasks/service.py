@@ -271,10 +271,7 @@ def assign(ctx: RequestContext, person_id: str, task_ids: Any) -> list[Row]:
         ids = [str(task_id) for task_id in task_ids]
         if not all(is_uuid(task_id) for task_id in ids):
             raise BadRequest("Malformed ID.")
-        found: dict[str, Row] = {}
-        for part in _chunks(list(dict.fromkeys(ids))):
-            found.update((row["id"], row) for row in TASK.to_dicts(tx.execute(TASK.select().where(
-                in_ids(s.task.c.id, part)))))
+        found = _tasks_by_id(tx, list(dict.fromkeys(ids)))
         allowed: dict[tuple[str, str], bool] = {}
         tasks = []
         for task in (found[task_id] for task_id in dict.fromkeys(ids) if task_id in found):
@@ -289,13 +286,19 @@ def assign(ctx: RequestContext, person_id: str, task_ids: Any) -> list[Row]:
                 tasks.append(task)
         _assign_many(ctx, tx, tasks, person_id)
         kept = {task["id"] for task in tasks}
-        fresh: dict[str, Row] = {}
-        for part in _chunks(list(kept)):
-            fresh.update((row["id"], row) for row in TASK.to_dicts(tx.execute(TASK.select().where(
-                in_ids(s.task.c.id, part)))))
+        fresh = _tasks_by_id(tx, list(kept))
         out = [dict(fresh[task_id]) for task_id in ids if task_id in kept]
         TASK.add_relations(tx.conn, out)
         return out
+
+
+def _tasks_by_id(tx: Tx, ids: list[str]) -> dict[str, Row]:
+    """The tasks of these ids that exist, by id."""
+    out: dict[str, Row] = {}
+    for part in _chunks(ids):
+        out.update((row["id"], row) for row in TASK.to_dicts(tx.execute(TASK.select().where(
+            in_ids(s.task.c.id, part)))))
+    return out
 
 
 def _chunks(ids: list[str], size: int = 500) -> list[list[str]]:
