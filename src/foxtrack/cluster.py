@@ -151,7 +151,7 @@ class Cluster:
             return
         import redis
 
-        self._pubsub = redis.Redis.from_url(self.redis_url).pubsub(  # type: ignore[no-untyped-call]
+        self._pubsub = redis.Redis.from_url(self.redis_url).pubsub(  # type: ignore[no-untyped-call,unused-ignore]
             ignore_subscribe_messages=True)
         self._pubsub.subscribe(self.channel)
         self._listener = threading.Thread(target=self._listen, name="foxtrack-cluster", daemon=True)
