@@ -97,6 +97,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 def build_state(settings: Settings) -> AppState:
     engine = create_engine(settings.resolved_database_url())
     state = AppState(settings=settings, engine=engine, bus=EventBus(), secret=settings.resolved_secret_key())
+    from foxtrack.db.loop_guard import LoopGuard
+
+    state.extras["loop_guard"] = LoopGuard(engine, settings.loop_guard)
     from foxtrack.cluster import install as coordinate
 
     coordinate(state)  # data versions and revocations, shared with the other processes through Redis
@@ -140,6 +143,7 @@ def create_app(settings: Settings | None = None, *, prepare_database: bool = Tru
         gc.set_threshold(50_000, 20, 100)
         for hook in state.extras.get("startup", []):
             await hook()
+        state.extras["loop_guard"].arm()  # from here on, statements run off the loop
         yield
         for hook in state.extras.get("shutdown", []):
             await hook()

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     # PostgreSQL with autovacuum off: every this many seconds, ANALYZE the tables that changed past
     # autovacuum's threshold (foxtrack.db.statistics); 0 never does
     pg_analyze_seconds: float = 60.0
+    # a SQL statement sent from the event loop's thread (foxtrack.db.loop_guard): "warn" logs its
+    # first of each shape, "raise" refuses it (the test suite), "off"
+    loop_guard: str = "warn"
     # serve unchanged GET answers again while the data version is the same (SQLite only)
     response_cache: bool = True
     # a built Kitsu UI (index.html + assets/) served on the API's origin; None: the API only

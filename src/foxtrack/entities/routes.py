@@ -183,7 +183,7 @@ def project_assets(project_id: str, request: Request, ctx: Ctx) -> Response:
 # ----------------------------------------------------------------------------- per project
 
 def _project_list(kind: str) -> Any:
-    async def handler(project_id: str, request: Request, ctx: Ctx) -> Response:
+    def handler(project_id: str, request: Request, ctx: Ctx) -> Response:
         reads.check_project(ctx, project_id)
         return ok(listing.list_entities(ctx, kind, params_of(request), [E.c.project_id == project_id]))
 
@@ -192,8 +192,8 @@ def _project_list(kind: str) -> Any:
 
 
 def _project_create(kind: str) -> Any:
-    async def handler(project_id: str, request: Request, ctx: Ctx) -> Response:
-        return created(service.create(ctx, project_id, kind, await json_body(request)))
+    def handler(project_id: str, payload: JsonBody, ctx: Ctx) -> Response:
+        return created(service.create(ctx, project_id, kind, payload))
 
     handler.__doc__ = f"Create a {kind.lower()} (one of the same name under the same parent is answered instead)."
     return handler
@@ -259,7 +259,7 @@ def shot_asset_types(shot_id: str, ctx: Ctx) -> Response:
 
 
 def _task_types(kind: str) -> Any:
-    async def handler(entity_id: str, ctx: Ctx) -> Response:
+    def handler(entity_id: str, ctx: Ctx) -> Response:
         return ok(reads.task_types_of(ctx, entity_id, kind))
 
     handler.__doc__ = f"Task types of the tasks of a {kind.lower()}."
@@ -267,7 +267,7 @@ def _task_types(kind: str) -> Any:
 
 
 def _previews(kind: str | None) -> Any:
-    async def handler(entity_id: str, ctx: Ctx) -> Response:
+    def handler(entity_id: str, ctx: Ctx) -> Response:
         return ok(reads.preview_files_by_task_type(ctx, entity_id, kind))
 
     handler.__doc__ = "Preview files of an entity, grouped by task type (newest first)."
@@ -275,7 +275,7 @@ def _previews(kind: str | None) -> Any:
 
 
 def _child_tasks(kind: str, child: str) -> Any:
-    async def handler(entity_id: str, ctx: Ctx) -> Response:
+    def handler(entity_id: str, ctx: Ctx) -> Response:
         return ok(reads.child_tasks(ctx, kind, entity_id, child))
 
     handler.__doc__ = f"Tasks of the {child.lower()}s of a {kind.lower()}."
@@ -283,7 +283,7 @@ def _child_tasks(kind: str, child: str) -> Any:
 
 
 def _tasks(kind: str) -> Any:
-    async def handler(entity_id: str, ctx: Ctx) -> Response:
+    def handler(entity_id: str, ctx: Ctx) -> Response:
         return ok(reads.tasks_of_entity(ctx, entity_id, kind))
 
     handler.__doc__ = f"Tasks of a {kind.lower()}."
@@ -291,7 +291,7 @@ def _tasks(kind: str) -> Any:
 
 
 def _get_one(kind: str) -> Any:
-    async def handler(entity_id: str, ctx: Ctx) -> Response:
+    def handler(entity_id: str, ctx: Ctx) -> Response:
         return ok(service.full_entity(ctx, entity_id, kind))
 
     handler.__doc__ = f"One {kind.lower()} with its project (and episode) names."
@@ -299,7 +299,7 @@ def _get_one(kind: str) -> Any:
 
 
 def _remove(kind: str) -> Any:
-    async def handler(entity_id: str, request: Request, ctx: Ctx) -> Response:
+    def handler(entity_id: str, request: Request, ctx: Ctx) -> Response:
         service.remove(ctx, entity_id, force_of(request), kind)
         return no_content()
 
@@ -325,7 +325,7 @@ for _path, _kind, _child in [("episodes", types.EPISODE, types.SHOT), ("episodes
 
 
 def _versions(kind: str) -> Any:
-    async def handler(entity_id: str, ctx: Ctx) -> Response:
+    def handler(entity_id: str, ctx: Ctx) -> Response:
         return ok(reads.entity_versions(ctx, entity_id, kind))
 
     handler.__doc__ = f"Earlier versions of a {kind.lower()}'s metadata, newest first."

@@ -79,9 +79,10 @@ class RealtimeServer:
         return str(claims["sub"]), role
 
     async def _connect_root(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
-        self._identify(environ)
+        await asyncio.to_thread(self._identify, environ)
 
-    async def _connect_events(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+    def _rooms(self, environ: dict[str, Any]) -> tuple[str, str, list[str]]:
+        """The person connecting, their role and the rooms they listen in (on a worker thread)."""
         person_id, role = self._identify(environ)
         rooms = [EVERYONE]
         if role == "admin":
@@ -91,6 +92,10 @@ class RealtimeServer:
                 link = s.project_person_link
                 rooms += [project_room(p) for (p,) in conn.execute(
                     sa.select(link.c.project_id).where(link.c.person_id == person_id))]
+        return person_id, role, rooms
+
+    async def _connect_events(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        person_id, role, rooms = await asyncio.to_thread(self._rooms, environ)
         for room in rooms:
             await self.sio.enter_room(sid, room, namespace=NAMESPACE)
         await self.sio.save_session(sid, {"person_id": person_id, "role": role}, namespace=NAMESPACE)
@@ -101,18 +106,22 @@ class RealtimeServer:
     async def _disconnect_events(self, sid: str, *_args: Any) -> None:
         await self.review_rooms.disconnected(sid)
 
-    async def _replay(self, sid: str, person_id: str, role: str, last_event_id: str) -> None:
+    def _missed(self, person_id: str, role: str, last_event_id: str) -> list[Any]:
+        """The events after ``last_event_id`` this person may see (on a worker thread)."""
         ev = s.api_event
         with self.state.read() as conn:
             since = conn.execute(sa.select(ev.c.created_at).where(ev.c.id == last_event_id)).scalar()
             if since is None:
-                return
+                return []
             stmt = sa.select(ev.c.id, ev.c.name, ev.c.data, ev.c.project_id).where(ev.c.created_at > since)
             if role != "admin":
                 link = s.project_person_link
                 mine = sa.select(link.c.project_id).where(link.c.person_id == person_id)
                 stmt = stmt.where(sa.or_(ev.c.project_id.is_(None), ev.c.project_id.in_(mine)))
-            rows = conn.execute(stmt.order_by(ev.c.created_at).limit(10000)).all()
+            return list(conn.execute(stmt.order_by(ev.c.created_at).limit(10000)).all())
+
+    async def _replay(self, sid: str, person_id: str, role: str, last_event_id: str) -> None:
+        rows = await asyncio.to_thread(self._missed, person_id, role, last_event_id)
         for event_id, name, data, _project in rows:
             await self.sio.emit(name, {**(data or {}), "event_id": event_id}, to=sid, namespace=NAMESPACE)
 

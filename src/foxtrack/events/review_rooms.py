@@ -8,6 +8,8 @@ the playlist's project.
 
 from __future__ import annotations
 
+import asyncio
+
 from typing import Any
 
 import socketio
@@ -63,16 +65,21 @@ class ReviewRooms:
             return None
         playlist_id = str(data["playlist_id"])
         session = await self.sio.get_session(sid, namespace=NAMESPACE)
+        return await asyncio.to_thread(self._may_see, playlist_id, session.get("role"), session.get("person_id"))
+
+    def _may_see(self, playlist_id: str, role: Any, person_id: Any) -> str | None:
+        """``playlist_id`` when the playlist exists and this person may see its project (on a worker
+        thread)."""
         with self.state.read() as conn:
             project_id = conn.execute(
                 sa.select(s.playlist.c.project_id).where(s.playlist.c.id == playlist_id)).scalar()
             if project_id is None:
                 return None
-            if session.get("role") == "admin":
+            if role == "admin":
                 return playlist_id
             link = s.project_person_link
             member = conn.execute(sa.select(link.c.person_id).where(
-                link.c.project_id == project_id, link.c.person_id == session.get("person_id"))).first()
+                link.c.project_id == project_id, link.c.person_id == person_id)).first()
         return playlist_id if member is not None else None
 
     async def _people_updated(self, playlist_id: str) -> None:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from foxtrack.core.context import Ctx
-from foxtrack.core.http import JsonBody, json_body
+from foxtrack.core.http import JsonBody
 from foxtrack.core.jsonutil import created, no_content, ok
 from foxtrack.planning import budgets, instances, quotas, templates
 from foxtrack.planning import models as _models  # noqa: F401  (registers the CRUD models)
@@ -53,13 +53,13 @@ def add_template_task_status(payload: JsonBody, template_id: str, request: Reque
 
 
 def _link_routes(kind: str, summary: str) -> None:
-    async def list_linked(template_id: str, ctx: Ctx) -> Response:
+    def list_linked(template_id: str, ctx: Ctx) -> Response:
         return ok(templates.linked(ctx, template_id, kind))
 
-    async def add(template_id: str, request: Request, ctx: Ctx) -> Response:
-        return created(templates.add_link(ctx, template_id, kind, await json_body(request)))
+    def add(template_id: str, payload: JsonBody, ctx: Ctx) -> Response:
+        return created(templates.add_link(ctx, template_id, kind, payload))
 
-    async def remove(template_id: str, item_id: str, ctx: Ctx) -> Response:
+    def remove(template_id: str, item_id: str, ctx: Ctx) -> Response:
         templates.remove_link(ctx, template_id, kind, item_id)
         return no_content()
 

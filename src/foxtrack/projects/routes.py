@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from foxtrack.core.context import Ctx
-from foxtrack.core.http import JsonBody, json_body
+from foxtrack.core.http import JsonBody
 from foxtrack.core.jsonutil import created, no_content, ok
 from foxtrack.projects import service
 
@@ -73,10 +73,10 @@ def list_background_files(project_id: str, ctx: Ctx) -> Response:
 
 
 def _settings_routes(kind: str) -> None:
-    async def add(project_id: str, request: Request, ctx: Ctx) -> Response:
-        return created(service.add_setting(ctx, project_id, kind, await json_body(request)))
+    def add(project_id: str, payload: JsonBody, ctx: Ctx) -> Response:
+        return created(service.add_setting(ctx, project_id, kind, payload))
 
-    async def remove(project_id: str, item_id: str, ctx: Ctx) -> Response:
+    def remove(project_id: str, item_id: str, ctx: Ctx) -> Response:
         service.remove_setting(ctx, project_id, kind, item_id)
         return no_content()
 

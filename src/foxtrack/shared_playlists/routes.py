@@ -123,7 +123,8 @@ async def _media(request: Request, state: AppState, share: Share, preview_id: st
         bucket, prefix = await asyncio.to_thread(locate, preview)
     except previews.StillProcessing:
         raise NotFound() from None
-    filename = previews.download_name(ctx, preview, download_extension) if download_extension else None
+    filename = (await run_in_threadpool(previews.download_name, ctx, preview, download_extension)
+                if download_extension else None)
     return await serve(request, storage_of(state), bucket, prefix, preview_id, media_type, filename,
                        attachment=download_extension is not None)
 

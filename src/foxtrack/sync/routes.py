@@ -12,7 +12,7 @@ from starlette.responses import Response
 from foxtrack.core.context import Ctx
 from foxtrack.core.errors import BadRequest
 from foxtrack.core.filters import parse_bool
-from foxtrack.core.http import json_any
+from foxtrack.core.http import JsonAny
 from foxtrack.core.jsonutil import created, ok
 from foxtrack.storage.uploads import received_form
 from foxtrack.sync import importers, otio
@@ -21,8 +21,8 @@ router = APIRouter(tags=["import"])
 
 
 def _kitsu_route(kind: str) -> None:
-    async def handler(request: Request, ctx: Ctx) -> Response:
-        return ok(importers.import_rows(ctx, kind, await json_any(request)))
+    def handler(payload: JsonAny, ctx: Ctx) -> Response:
+        return ok(importers.import_rows(ctx, kind, payload))
 
     handler.__doc__ = f"Create or update {kind} serialised by another Kitsu instance (a JSON array)."
     router.add_api_route(f"/import/kitsu/{kind}", handler, methods=["POST"], name=f"import_kitsu_{kind}")

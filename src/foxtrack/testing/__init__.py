@@ -104,7 +104,7 @@ def start_server(
     if database_url:
         cmd += ["--database-url", database_url]
     cmd += extra_args or []
-    full_env = {**os.environ, "FOXTRACK_BCRYPT_ROUNDS": "4", "FOXTRACK_ADMIN_EMAIL": ADMIN_EMAIL,
+    full_env = {**os.environ, "FOXTRACK_BCRYPT_ROUNDS": "4", "FOXTRACK_LOOP_GUARD": "raise", "FOXTRACK_ADMIN_EMAIL": ADMIN_EMAIL,
                 "FOXTRACK_ADMIN_PASSWORD": ADMIN_PASSWORD, **(env or {})}
     log = open(data_dir / "server.log", "wb")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=full_env)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from foxtrack.core.context import Ctx
-from foxtrack.core.http import JsonBody, json_body
+from foxtrack.core.http import JsonBody
 from foxtrack.core.jsonutil import created, no_content, ok
 from foxtrack.entities import chats
 from foxtrack.persons import account
@@ -46,10 +46,10 @@ def tasks_to_check(ctx: Ctx) -> Response:
 
 
 def _entity_routes(kind: str) -> None:
-    async def entity_tasks(entity_id: str, ctx: Ctx) -> Response:
+    def entity_tasks(entity_id: str, ctx: Ctx) -> Response:
         return ok(service.tasks_for_entity(ctx, entity_id))
 
-    async def entity_task_types(entity_id: str, ctx: Ctx) -> Response:
+    def entity_task_types(entity_id: str, ctx: Ctx) -> Response:
         return ok(service.task_types_for_entity(ctx, entity_id))
 
     entity_tasks.__doc__ = f"The caller's tasks on one of the {kind}."
@@ -127,16 +127,16 @@ def mark_all_read(ctx: Ctx) -> Response:
 def _filter_routes(kind: str) -> None:
     base = f"/data/user/{kind}"
 
-    async def list_(ctx: Ctx) -> Response:
+    def list_(ctx: Ctx) -> Response:
         return ok(service.list_filters(ctx, kind))
 
-    async def create(request: Request, ctx: Ctx) -> Response:
-        return created(service.create_filter(ctx, kind, await json_body(request)))
+    def create(payload: JsonBody, ctx: Ctx) -> Response:
+        return created(service.create_filter(ctx, kind, payload))
 
-    async def update(item_id: str, request: Request, ctx: Ctx) -> Response:
-        return ok(service.update_filter(ctx, kind, item_id, await json_body(request)))
+    def update(item_id: str, payload: JsonBody, ctx: Ctx) -> Response:
+        return ok(service.update_filter(ctx, kind, item_id, payload))
 
-    async def delete(item_id: str, ctx: Ctx) -> Response:
+    def delete(item_id: str, ctx: Ctx) -> Response:
         service.delete_filter(ctx, kind, item_id)
         return no_content()
 
