@@ -246,3 +246,34 @@ def test_bulk_writes_cost_the_same_statements_for_one_task_or_many(tracker: Trac
     events = admin.get(f"{api}/data/events/last", params={"limit": 200}, timeout=10).json()
     assert sum(e["name"] == "task:assign" for e in events) >= len(tasks)
     assert {e["data"]["task_id"] for e in events if e["name"] == "task:new"} >= set(tasks)
+
+
+def test_comment_recipients_and_time_spent_total_are_one_statement_each(tracker: Tracker,
+                                                                        admin: requests.Session) -> None:
+    """A comment notifies the task's assignees then its followers, not its author, with one query for
+    both; a time spent sets the task's duration to the day rows' sum inside the task's UPDATE."""
+    api, task = tracker.api, tracker.ids["SH010/Anim3D"]
+    people = {p["email"]: p["id"] for p in admin.get(f"{api}/data/persons", timeout=10).json()}
+    assignee, follower = people[PEOPLE[1]["email"]], people[PEOPLE[2]["email"]]
+    assign(tracker, admin, task, assignee)
+    made = admin.post(f"{api}/data/subscriptions", json={"person_id": follower, "task_id": task}, timeout=10)
+    assert made.status_code == 201, made.text
+    status = admin.get(f"{api}/data/tasks/{task}", timeout=10).json()["task_status_id"]
+    seen, comment = write_statements(tracker, admin, "POST", f"actions/tasks/{task}/comment",
+                                     {"task_status_id": status, "comment": "for both"})
+    lookups = [s for s in seen if "FROM task_person_link" in s or "FROM subscription" in s]
+    assert len(lookups) == 1 and "UNION ALL" in lookups[0], lookups
+    notified = admin.get(f"{api}/data/notifications", params={"comment_id": comment["id"]}, timeout=10).json()
+    assignees = admin.get(f"{api}/data/tasks/{task}", timeout=10).json()["assignees"]
+    followers = [f["person_id"] for f in admin.get(f"{api}/data/subscriptions", params={"task_id": task},
+                                                   timeout=10).json()]
+    expected = {*assignees, *followers} - {tracker.ids.get("admin"), comment["person_id"]}
+    assert {assignee, follower} <= expected
+    assert sorted(n["person_id"] for n in notified) == sorted(expected)
+    path = f"actions/tasks/{task}/time-spents/2026-03-02/persons/{assignee}"
+    write_statements(tracker, admin, "POST", path, {"duration": 90})
+    seen, _ = write_statements(tracker, admin, "POST", path.replace("03-02", "03-03"), {"duration": 30})
+    assert not any(s.lstrip().startswith("SELECT coalesce(sum") for s in seen), seen
+    assert admin.get(f"{api}/data/tasks/{task}", timeout=10).json()["duration"] == 120
+    write_statements(tracker, admin, "POST", path + "/add", {"duration": 15})
+    assert admin.get(f"{api}/data/tasks/{task}", timeout=10).json()["duration"] == 135

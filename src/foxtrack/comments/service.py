@@ -417,10 +417,19 @@ def _news(tx: Tx, task: Row, comment: Row, status: Row, change: bool, author_id:
                          "task_status_id": status["id"]}, project_id=task["project_id"])
 
 
+# who hears of a comment: the task's assignees, then its followers (one statement)
+_RECIPIENTS: sa.Select[tuple[Any]] = sa.select(sa.literal_column("person_id")).select_from(
+    sa.union_all(
+        sa.select(s.task_person_link.c.person_id, sa.literal(0).label("rank"))
+        .where(s.task_person_link.c.task_id == sa.bindparam("task_id")),
+        sa.select(s.subscription.c.person_id, sa.literal(1).label("rank"))
+        .where(s.subscription.c.task_id == sa.bindparam("task_id")),
+    ).subquery("recipients")
+).order_by(sa.literal_column("rank"))
+
+
 def _notify(tx: Tx, task: Row, comment: Row, author_id: str, mentions: list[str]) -> None:
-    sub = s.subscription
-    followers = [r[0] for r in tx.execute(sa.select(sub.c.person_id).where(sub.c.task_id == task["id"]))]
-    recipients = dict.fromkeys(tq.assignee_ids(tx.conn, task["id"]) + followers)
+    recipients = dict.fromkeys(person_id for person_id, in tx.execute(_RECIPIENTS, {"task_id": task["id"]}))
     notes = crud.insert_many(tx, NOTIFICATION, [
         {"person_id": person_id, "author_id": author_id, "type": kind, "comment_id": comment["id"],
          "task_id": task["id"], "read": False, "change": False}

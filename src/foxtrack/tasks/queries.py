@@ -29,7 +29,7 @@ __all__ = [
     "load_task",
     "persons",
     "tasks_with_names",
-    "time_spent_total",
+    "time_spent_sum",
     "with_type_and_status",
 ]
 
@@ -172,7 +172,8 @@ def default_task_status_id(conn: Connection) -> str | None:
     ).scalar()
 
 
-def time_spent_total(conn: Connection, task_id: str) -> float:
+def time_spent_sum(task_id: str) -> Any:
+    """The minutes spent on a task, as a subquery: ``task.duration`` set from it in its UPDATE."""
     tsp = s.time_spent
-    return float(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(tsp.c.duration), 0))
-                            .where(tsp.c.task_id == task_id)).scalar() or 0)
+    return (sa.select(sa.func.coalesce(sa.func.sum(tsp.c.duration), 0)).where(tsp.c.task_id == task_id)
+            .scalar_subquery())

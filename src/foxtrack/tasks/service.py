@@ -424,7 +424,7 @@ def _write_time_spent(ctx: RequestContext, task_id: str, date: str, person_id: s
             crud.update_row(tx, q.TIME_SPENT, current["id"], {"duration": value})
             spent = q.TIME_SPENT.get(tx.conn, current["id"]) or current
             event = "time-spent:update"
-        crud.update_row(tx, TASK, task_id, {"duration": q.time_spent_total(tx.conn, task_id)})
+        crud.update_row(tx, TASK, task_id, {"duration": q.time_spent_sum(task_id)})
         tx.emit(event, {"time_spent_id": spent["id"]}, project_id=task["project_id"])
         return spent
 
@@ -441,7 +441,7 @@ def delete_time_spent(ctx: RequestContext, task_id: str, date: str, person_id: s
             raise NotFound()
         spent = q.TIME_SPENT.to_dict(row)
         tx.delete(tsp, tsp.c.id == spent["id"])
-        crud.update_row(tx, TASK, task_id, {"duration": q.time_spent_total(tx.conn, task_id)})
+        crud.update_row(tx, TASK, task_id, {"duration": q.time_spent_sum(task_id)})
         tx.emit("time-spent:delete", {"time_spent_id": spent["id"]}, project_id=task["project_id"])
     return {**spent, "duration": 0}
 
