@@ -87,30 +87,37 @@ def create(ctx: RequestContext, project_id: str, kind: str, body: Any) -> Row:
     spec = CREATE_SPECS[kind]
     values = check_body(body, spec["fields"])
     type_id = types.type_id(ctx.state, kind)
-    parent_id = None
     parent: Row | None = None
+    name = values["name"].strip()
+    key, parent_kind = spec["parent"] or (None, None)
+    parent_id = values.get(key) if key else None
     with ctx.write() as tx:
-        load_project(tx.conn, project_id)
+        found: tuple[Row | None, Row | None] | None = None
+        if parent_id is not None and spec["dedupe"] and is_uuid(project_id):
+            # the project, the parent and a same-named child of it, in one statement
+            found = _parent_and_namesake(tx.conn, project_id, parent_id, type_id, name, kind)
+        else:
+            load_project(tx.conn, project_id)
         if kind == types.CONCEPT:  # the team's staff (Zou), by the route's rule (``core.policy``)
             perm.check_project_access(ctx, tx.conn, project_id)
         else:
             perm.check_manager_project_access(ctx, tx.conn, project_id)
-        if spec["parent"] is not None:
-            key, parent_kind = spec["parent"]
-            parent_id = values.get(key)
-            if parent_id is not None:
-                parent = ENTITY.get(tx.conn, parent_id)
-                if parent is None or types.json_type(ctx.state, tx.conn, parent["entity_type_id"]) != parent_kind:
-                    raise NotFound()
-        name = values["name"].strip()
-        if spec["dedupe"]:
-            existing = tx.conn.execute(ENTITY.select().where(
+        existing: Row | None = None
+        if found is not None:
+            parent, existing = found
+        elif parent_id is not None:
+            parent = ENTITY.get(tx.conn, parent_id)
+        if parent_id is not None and (
+                parent is None or types.json_type(ctx.state, tx.conn, parent["entity_type_id"]) != parent_kind):
+            raise NotFound()
+        if spec["dedupe"] and found is None:
+            namesake = tx.conn.execute(ENTITY.select().where(
                 E.c.project_id == project_id, E.c.entity_type_id == type_id, E.c.name == name,
                 E.c.parent_id.is_(None) if parent_id is None else E.c.parent_id == parent_id,
             )).first()
-            if existing is not None:
-                row = ENTITY.to_dict(existing, kind)
-                return row
+            existing = ENTITY.to_dict(namesake, kind) if namesake is not None else None
+        if existing is not None:
+            return existing
         row_values: Row = {
             "name": name,
             "project_id": project_id,
@@ -134,6 +141,30 @@ def create(ctx: RequestContext, project_id: str, kind: str, body: Any) -> Row:
             row["entity_concept_links"] = list(dict.fromkeys(links))
         emit_new(ctx, tx, row, parent)
     return row
+
+
+_parent, _namesake = E.alias("parent"), E.alias("namesake")
+PARENT_AND_NAMESAKE = sa.select(
+    s.project.c.id, *(_parent.c[k] for k in ENTITY.keys), *(_namesake.c[k] for k in ENTITY.keys),
+).select_from(
+    s.project.outerjoin(_parent, _parent.c.id == sa.bindparam("parent_id")).outerjoin(_namesake, sa.and_(
+        _namesake.c.parent_id == _parent.c.id, _namesake.c.project_id == s.project.c.id,
+        _namesake.c.entity_type_id == sa.bindparam("type_id"), _namesake.c.name == sa.bindparam("name")))
+).where(s.project.c.id == sa.bindparam("project_id")).limit(1)
+
+
+def _parent_and_namesake(conn: Connection, project_id: str, parent_id: str, type_id: str, name: str,
+                         kind: str) -> tuple[Row | None, Row | None]:
+    """The parent entity and its child of that type (a ``kind``) and name, each None when absent;
+    404 when the project does not exist."""
+    row = conn.execute(PARENT_AND_NAMESAKE, {"project_id": project_id, "parent_id": parent_id, "type_id": type_id,
+                                             "name": name}).first()
+    if row is None:
+        raise NotFound()
+    width = len(ENTITY.keys)
+    parent, namesake = row[1:1 + width], row[1 + width:]
+    return (ENTITY.to_dict(parent) if parent[0] is not None else None,
+            ENTITY.to_dict(namesake, kind) if namesake[0] is not None else None)
 
 
 def replace_concept_links(tx: Tx, entity_id: str, links: Any) -> list[str]:
