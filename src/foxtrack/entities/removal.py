@@ -74,10 +74,12 @@ def delete_entities(tx: Tx, entity_ids: Ids) -> list[str]:
 
 def recount_casting(tx: Tx, entity_ids: list[str]) -> None:
     """Store ``nb_entities_out`` (the number of cast assets) of the entities."""
+    if not entity_ids:
+        return
     link = s.entity_link
-    for entity_id in entity_ids:
-        count = tx.execute(sa.select(sa.func.count()).select_from(link).where(link.c.entity_in_id == entity_id)).scalar()
-        tx.update(s.entity, {"nb_entities_out": count or 0}, s.entity.c.id == entity_id)
+    count = sa.select(sa.func.count()).select_from(link).where(link.c.entity_in_id == s.entity.c.id).scalar_subquery()
+    for start in range(0, len(entity_ids), 500):  # one statement per 500 entities
+        tx.update(s.entity, {"nb_entities_out": count}, s.entity.c.id.in_(entity_ids[start:start + 500]))
 
 
 def delete_chats(tx: Tx, entity_ids: Ids) -> None:

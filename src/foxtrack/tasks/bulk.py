@@ -87,7 +87,7 @@ def create_tasks(ctx: RequestContext, project_id: str, task_type_id: str, kind: 
                 raise Forbidden()
         else:
             perm.check_manager_project_access(ctx, tx.conn, project_id)
-        _check_task_types(tx.conn, [task_type_id])
+        task_types = _check_task_types(tx.conn, [task_type_id])
         et = s.entity_type.c
         type_id = tx.execute(sa.select(et.id).where(sa.func.lower(et.name) == kind.lower())).scalar()
         if type_id is None:
@@ -104,9 +104,10 @@ def create_tasks(ctx: RequestContext, project_id: str, task_type_id: str, kind: 
             clauses.append(e.parent_id.in_(sa.select(e.id).where(e.parent_id == episode_id)) if shot_like
                            else e.source_id == episode_id)
         entities = ENTITY.to_dicts(tx.execute(ENTITY.select().where(*clauses).order_by(e.name)))
-        status_id = q.default_task_status_id(tx.conn)
+        status = q.default_task_status(tx.conn)
         t = s.task
         existing = sa.select(t.c.entity_id, t.c.task_type_id).where(
             t.c.project_id == project_id, t.c.task_type_id == task_type_id, t.c.name == "main")
-        made = _create_tasks(ctx, tx, [(entity, task_type_id) for entity in entities], status_id, existing)
-        return q.with_type_and_status(tx.conn, made)
+        made = _create_tasks(ctx, tx, [(entity, task_type_id) for entity in entities], next(iter(status), None),
+                             existing)
+        return q.with_type_and_status(tx.conn, made, task_types, status)

@@ -22,6 +22,7 @@ __all__ = [
     "TASK_TYPE",
     "TIME_SPENT",
     "assignee_ids",
+    "default_task_status",
     "default_task_status_id",
     "full_task_parts",
     "is_subscribed",
@@ -79,14 +80,22 @@ def tasks_with_names(conn: Connection, entity_id: str) -> list[Row]:
     return out
 
 
-def with_type_and_status(conn: Connection, tasks: list[Row]) -> list[Row]:
-    """Add ``task_type_*`` and ``task_status_*`` display fields (bulk creation answers)."""
+TYPE_DISPLAY = (tt.c.id, tt.c.name, tt.c.color, tt.c.priority)
+STATUS_DISPLAY = (ts.c.id, ts.c.name, ts.c.short_name, ts.c.color)
+
+
+def with_type_and_status(conn: Connection, tasks: list[Row], types: dict[str, Any] | None = None,
+                         statuses: dict[str, Any] | None = None) -> list[Row]:
+    """Add ``task_type_*`` and ``task_status_*`` display fields (bulk creation answers); ``types``
+    and ``statuses`` (id: row of ``TYPE_DISPLAY``/``STATUS_DISPLAY``), when the caller has them
+    already, save their lookups."""
     type_ids = {x["task_type_id"] for x in tasks}
     status_ids = {x["task_status_id"] for x in tasks}
-    types = {r.id: r for r in conn.execute(sa.select(tt.c.id, tt.c.name, tt.c.color, tt.c.priority)
-                                           .where(in_ids(tt.c.id, list(type_ids))))}
-    statuses = {r.id: r for r in conn.execute(sa.select(ts.c.id, ts.c.name, ts.c.short_name, ts.c.color)
-                                              .where(in_ids(ts.c.id, list(status_ids))))}
+    if types is None or not type_ids <= types.keys():
+        types = {r.id: r for r in conn.execute(sa.select(*TYPE_DISPLAY).where(in_ids(tt.c.id, list(type_ids))))}
+    if statuses is None or not status_ids <= statuses.keys():
+        statuses = {r.id: r for r in conn.execute(sa.select(*STATUS_DISPLAY)
+                                                  .where(in_ids(ts.c.id, list(status_ids))))}
     for x in tasks:
         ty, st = types.get(x["task_type_id"]), statuses.get(x["task_status_id"])
         if ty is not None:
@@ -170,6 +179,13 @@ def default_task_status_id(conn: Connection) -> str | None:
     return conn.execute(
         sa.select(ts.c.id).where(ts.c.is_default.is_(True)).order_by(ts.c.created_at).limit(1)
     ).scalar()
+
+
+def default_task_status(conn: Connection) -> dict[str, Any]:
+    """The default task status as ``{id: row of STATUS_DISPLAY}`` (empty when there is none)."""
+    row = conn.execute(sa.select(*STATUS_DISPLAY).where(ts.c.is_default.is_(True)).order_by(ts.c.created_at)
+                       .limit(1)).first()
+    return {row.id: row} if row is not None else {}
 
 
 def time_spent_sum(task_id: str) -> Any:

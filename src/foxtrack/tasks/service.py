@@ -32,13 +32,24 @@ def _before_create(ctx: RequestContext, tx: Tx, values: Row) -> Row:
     values["name"] = values.get("name") or "main"
     if not values.get("task_status_id"):
         values["task_status_id"] = q.default_task_status_id(tx.conn)
-    for key, table in (("entity_id", s.entity), ("task_type_id", s.task_type), ("task_status_id", s.task_status)):
-        if values.get(key) and tx.execute(sa.select(table.c.id).where(table.c.id == values[key])).first() is None:
+    found = tx.execute(_REFERENCES, {key: values.get(key) for key in _REFERENCED}).one()
+    for key, there in zip(_REFERENCED, found):
+        if values.get(key) and there is None:
             raise BadRequest(f"Wrong {key.removesuffix('_id').replace('_', ' ')} id.")
     if not values.get("project_id") and values.get("entity_id"):
-        values["project_id"] = tx.execute(sa.select(s.entity.c.project_id)
-                                          .where(s.entity.c.id == values["entity_id"])).scalar()
+        values["project_id"] = found[0] or None
     return values
+
+
+# what a new task points at, in one statement: its entity (by its project, which the task takes
+# when none is given), its type and its status; None where one does not exist
+_REFERENCED = ("entity_id", "task_type_id", "task_status_id")
+_REFERENCES = sa.select(
+    sa.select(sa.func.coalesce(s.entity.c.project_id, "")).where(s.entity.c.id == sa.bindparam("entity_id"))
+    .scalar_subquery(),
+    sa.select(s.task_type.c.id).where(s.task_type.c.id == sa.bindparam("task_type_id")).scalar_subquery(),
+    sa.select(s.task_status.c.id).where(s.task_status.c.id == sa.bindparam("task_status_id")).scalar_subquery(),
+)
 
 
 def _delete_hook(ctx: RequestContext, tx: Tx, task: Row, force: bool) -> None:
@@ -194,18 +205,21 @@ def _create_task(ctx: RequestContext, tx: Tx, entity: Row, task_type_id: str, st
     return made[0] if made else None
 
 
-def _check_task_types(conn: Connection, task_type_ids: list[Any]) -> list[str]:
+def _check_task_types(conn: Connection, task_type_ids: list[Any]) -> dict[str, Any]:
+    """The task types of these ids, in their order (id: row of ``TYPE_DISPLAY``, for the answer);
+    400 on a malformed id, 404 when one does not exist."""
     if not isinstance(task_type_ids, list):
         raise validation_error({"task_type_ids": "Must be a list of ids."}, "Validation error.")
     for tid in task_type_ids:
         if not is_uuid(tid):
             raise BadRequest("Malformed ID.")
     unique = list(dict.fromkeys(task_type_ids))
-    if unique:
-        found = set(conn.execute(sa.select(s.task_type.c.id).where(in_ids(s.task_type.c.id, unique))).scalars())
-        if len(found) < len(unique):
-            raise NotFound()
-    return unique
+    if not unique:
+        return {}
+    found = {r.id: r for r in conn.execute(sa.select(*q.TYPE_DISPLAY).where(in_ids(s.task_type.c.id, unique)))}
+    if len(found) < len(unique):
+        raise NotFound()
+    return {tid: found[tid] for tid in unique}
 
 
 def create_entity_tasks(ctx: RequestContext, entity_id: str, task_type_ids: Any) -> list[Row]:
@@ -213,13 +227,13 @@ def create_entity_tasks(ctx: RequestContext, entity_id: str, task_type_ids: Any)
     with ctx.write() as tx:
         entity = q.load(tx.conn, ENTITY, entity_id)
         perm.check_project_access(ctx, tx.conn, entity["project_id"])
-        type_ids = _check_task_types(tx.conn, task_type_ids or [])
-        perm.check_task_creation(ctx, tx.conn, entity["project_id"], type_ids)
-        status_id = q.default_task_status_id(tx.conn)
+        task_types = _check_task_types(tx.conn, task_type_ids or [])
+        perm.check_task_creation(ctx, tx.conn, entity["project_id"], list(task_types))
+        status = q.default_task_status(tx.conn)
         t = s.task
         existing = sa.select(t.c.entity_id, t.c.task_type_id).where(t.c.entity_id == entity["id"], t.c.name == "main")
-        created = _create_tasks(ctx, tx, [(entity, tid) for tid in type_ids], status_id, existing)
-        return q.with_type_and_status(tx.conn, created)
+        created = _create_tasks(ctx, tx, [(entity, tid) for tid in task_types], next(iter(status), None), existing)
+        return q.with_type_and_status(tx.conn, created, task_types, status)
 
 
 def create_tasks_for_type(ctx: RequestContext, project_id: str, task_type_id: str, kind: str,
@@ -228,7 +242,7 @@ def create_tasks_for_type(ctx: RequestContext, project_id: str, task_type_id: st
     with ctx.write() as tx:
         q.load(tx.conn, q.PROJECT, project_id)
         perm.check_manager_project_access(ctx, tx.conn, project_id)
-        _check_task_types(tx.conn, [task_type_id])
+        task_types = _check_task_types(tx.conn, [task_type_id])
         e, et = s.entity, s.entity_type
         clauses: list[sa.ColumnElement[bool]] = [e.c.project_id == project_id]
         temporal = sa.select(et.c.id).where(et.c.name.in_(("Shot", "Sequence", "Episode", "Scene", "Edit", "Concept")))
@@ -246,12 +260,13 @@ def create_tasks_for_type(ctx: RequestContext, project_id: str, task_type_id: st
             clauses.append(e.c.id.in_(entity_ids))
         clauses.append(e.c.canceled.isnot(True))
         entities = ENTITY.to_dicts(tx.execute(ENTITY.select().where(*clauses)))
-        status_id = q.default_task_status_id(tx.conn)
+        status = q.default_task_status(tx.conn)
         t = s.task
         existing = sa.select(t.c.entity_id, t.c.task_type_id).where(
             t.c.project_id == project_id, t.c.task_type_id == task_type_id, t.c.name == "main")
-        created = _create_tasks(ctx, tx, [(ent, task_type_id) for ent in entities], status_id, existing)
-        return q.with_type_and_status(tx.conn, created)
+        created = _create_tasks(ctx, tx, [(ent, task_type_id) for ent in entities], next(iter(status), None),
+                                existing)
+        return q.with_type_and_status(tx.conn, created, task_types, status)
 
 
 # ----------------------------------------------------------------------------- assignation
