@@ -9,7 +9,6 @@ the playlist's project.
 from __future__ import annotations
 
 import asyncio
-
 from typing import Any
 
 import socketio

@@ -176,9 +176,7 @@ def is_subscribed(conn: Connection, person_id: str, task_id: str) -> bool:
 
 
 def default_task_status_id(conn: Connection) -> str | None:
-    return conn.execute(
-        sa.select(ts.c.id).where(ts.c.is_default.is_(True)).order_by(ts.c.created_at).limit(1)
-    ).scalar()
+    return next(iter(default_task_status(conn)), None)
 
 
 def default_task_status(conn: Connection) -> dict[str, Any]:
